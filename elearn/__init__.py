@@ -1,0 +1,41 @@
+"""elearn: the training platform that teaches police to handle stalking cases well."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from elearn import config
+from elearn.errors import register_error_handlers
+from elearn.extensions import csrf, db, limiter, login_manager, migrate
+from elearn.i18n import init_i18n
+from elearn.modules import BLUEPRINTS
+from elearn.security import init_security
+from elearn.templating import init_templating
+
+__version__ = "0.1.0"
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, errors. Creates no tables and opens no network."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=str(config.STATIC_DIR))
+    config.load(app, overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.MIGRATIONS_DIR))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # server-side sessions do this job (see auth.services)
+    init_i18n(app)
+    init_security(app)
+    register_error_handlers(app)
+
+    init_templating(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,86 @@
+"""Configuration: defaults that work with nothing set, then ELEARN_* variables, then the caller's mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "ELEARN_"
+
+#: Environment variables read at start-up: ELEARN_<name> -> Flask config key.
+ENV_KEYS = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "LIMITER_STORAGE_URL": "RATELIMIT_STORAGE_URI",
+    "DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
+    "SITE_NAME": "SITE_NAME",
+    "ENV": "ELEARN_ENV",
+    "TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
+    "LOGIN_LIMIT_PER_ACCOUNT": "LOGIN_LIMIT_PER_ACCOUNT",
+}
+
+LOCALES = ("da", "en")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = PROJECT_DIR / "migrations"
+STATIC_DIR = PROJECT_DIR / "static"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+class DefaultConfig:
+    SITE_NAME = "elearn"
+    ELEARN_ENV = "development"
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    SQLALCHEMY_DATABASE_URI = None  # an instance-folder SQLite file unless set
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_IP = "30 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    PASSWORD_HASH_PROFILE = "strong"  # noqa: S105  (a profile name, not a password)
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session, which the server can end
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "elearn_session"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    TRUSTED_PROXIES = 0
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Read the instance folder's generated secret key, creating it on first start."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load(app, overrides: dict | None) -> None:
+    """Fill app.config from defaults, the environment and overrides; refuse unsafe production set-ups."""
+    app.config.from_object(DefaultConfig)
+    for env_name, key in ENV_KEYS.items():
+        value = os.environ.get(ENV_PREFIX + env_name)
+        if value:
+            app.config[key] = value
+    app.config.update(overrides or {})
+    app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"])
+    instance = Path(app.instance_path)
+    if app.config["ELEARN_ENV"] == "production" and not app.config.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "ELEARN_ENV=production needs an explicit secret key: set ELEARN_SECRET_KEY to a long "
+            "random value (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'elearn.sqlite'}"
+    if app.config["BABEL_DEFAULT_LOCALE"] not in LOCALES:
+        raise ConfigurationError(f"ELEARN_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}.")

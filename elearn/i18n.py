@@ -1,0 +1,31 @@
+"""Language choice (user preference, then a chosen language, then Accept-Language, then default)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from elearn.config import LOCALES
+from elearn.extensions import babel
+
+LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    if session.get("locale") in LOCALES:
+        return session["locale"]
+    return request.accept_languages.best_match(LOCALES) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"]
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda value, fmt="medium": format_datetime(value, fmt) if value else "")
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -1,0 +1,7 @@
+"""Feature packages, one blueprint each; BLUEPRINTS is the order create_app registers them in."""
+
+from elearn.modules.admin.views import bp as admin_bp
+from elearn.modules.auth.views import bp as auth_bp
+from elearn.modules.core.views import bp as core_bp
+
+BLUEPRINTS = (core_bp, auth_bp, admin_bp)

@@ -1,0 +1,1 @@
+"""Administration: users, units, roster import, and the coordinator's view of their people."""

@@ -1,0 +1,73 @@
+"""Administration rules: finding people within a scope, guarding against self-lock-out, unit removal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+
+from elearn.errors import DomainError
+from elearn.extensions import db
+from elearn.modules.audit.services import record
+from elearn.modules.auth import services as accounts
+from elearn.modules.auth.models import Role, User, UserRole
+from elearn.modules.units.models import Unit
+from elearn.modules.units.services import delete_unit
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    query: str = ""
+    unit_id: int | None = None
+    role: Role | None = None
+    active: bool | None = None
+
+
+def user_query(scope: set[int] | None, filters: UserFilter) -> Select:
+    """Users matching filters, limited to the unit ids in scope (None: everyone), sorted by name."""
+    stmt = select(User).order_by(func.lower(User.name), User.id)
+    if scope is not None:
+        stmt = stmt.where(User.unit_id.in_(scope))
+    if filters.query:
+        pattern = f"%{filters.query.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+    if filters.unit_id:
+        stmt = stmt.where(User.unit_id == filters.unit_id)
+    if filters.role:
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role)))
+    if filters.active is not None:
+        stmt = stmt.where(User.active.is_(filters.active))
+    return stmt
+
+
+def units_in_scope(scope: set[int] | None) -> list[Unit]:
+    stmt = select(Unit)
+    if scope is not None:
+        stmt = stmt.where(Unit.id.in_(scope))
+    return list(db.session.scalars(stmt))
+
+
+def guard_self(actor: User, target: User, roles: set[Role], active: bool) -> None:
+    """Raises DomainError when an admin would lock themselves out."""
+    if actor.id != target.id:
+        return
+    if not active:
+        raise DomainError(_l("You cannot deactivate your own account."), field="active")
+    if Role.ADMIN not in roles:
+        raise DomainError(_l("You cannot take the admin role from yourself."), field="roles")
+
+
+def set_user_active(actor: User, target: User, active: bool) -> None:
+    guard_self(actor, target, target.roles, active)
+    accounts.set_active(target, active)
+    record(actor.id, "user.activate" if active else "user.deactivate", f"user:{target.id}")
+
+
+def remove_unit(actor: User, unit: Unit) -> None:
+    """Remove an empty unit and audit it; raises Conflict when it still has sub-units or members."""
+    code = unit.code
+    delete_unit(unit, accounts.member_count(unit))
+    record(actor.id, "unit.delete", f"unit:{code}")

@@ -1,0 +1,1 @@
+"""Accounts, roles, log-in sessions and the access-control decorators."""

@@ -1,0 +1,193 @@
+"""Account rules: creating and editing users, logging in and out, and ending sessions on the server."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from elearn.clock import utcnow
+from elearn.config import LOCALES
+from elearn.errors import Conflict, DomainError, NotFound
+from elearn.extensions import db
+from elearn.modules.auth.models import LoginSession, Role, User, UserRole
+from elearn.modules.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
+from elearn.modules.units.models import Unit
+from elearn.modules.units.services import get_unit, subtree_ids
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+
+
+def normalize_email(email: str) -> str:
+    """The address lower-cased and checked for shape; raises DomainError when malformed."""
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise DomainError(_l("This is not a valid e-mail address."), field="email") from error
+    return result.normalized.lower()
+
+
+def check_password_rules(password: str) -> None:
+    """Raises DomainError when the password is too short or too long."""
+    if len(password) < MIN_LENGTH:
+        raise DomainError(
+            _l("Use at least %(count)d characters; a few words in a row are easy to remember.",
+               count=MIN_LENGTH), field="password")
+    if len(password) > MAX_LENGTH:
+        raise DomainError(_l("Use at most %(count)d characters.", count=MAX_LENGTH),
+                          field="password")
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("No such user."))
+    return user
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def _unique_email(email: str, user_id: int | None) -> str:
+    email = normalize_email(email)
+    clash = find_user_by_email(email)
+    if clash is not None and clash.id != user_id:
+        raise Conflict(_l("Another account already uses this e-mail address."), field="email")
+    return email
+
+
+def _check_locale(locale: str | None) -> str | None:
+    if locale and locale not in LOCALES:
+        raise DomainError(_l("Unknown language."), field="locale")
+    return locale or None
+
+
+def set_roles(user: User, roles: Iterable[Role]) -> None:
+    wanted = set(roles)
+    user.role_rows = [row for row in user.role_rows if row.role in wanted]
+    have = {row.role for row in user.role_rows}
+    user.role_rows.extend(UserRole(role=role) for role in wanted - have)
+
+
+def create_user(name: str, email: str, roles: Iterable[Role], unit_id: int | None = None,
+                password: str | None = None, locale: str | None = None) -> User:
+    """A new active account (flushed); raises DomainError/Conflict on a bad or taken e-mail."""
+    if not name.strip():
+        raise DomainError(_l("A name is required."), field="name")
+    user = User(name=name.strip(), email=_unique_email(email, None), active=True,
+                locale=_check_locale(locale), unit_id=get_unit(unit_id).id if unit_id else None)
+    set_roles(user, roles)
+    if password is not None:
+        check_password_rules(password)
+        user.password_hash = hash_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, *, name: str, email: str, unit_id: int | None, roles: Iterable[Role],
+                locale: str | None, scope_unit_ids: Iterable[int] = ()) -> User:
+    """Edit an account's details, roles and coordinator scope; roles apply from the next request."""
+    if not name.strip():
+        raise DomainError(_l("A name is required."), field="name")
+    user.name = name.strip()
+    user.email = _unique_email(email, user.id)
+    user.unit_id = get_unit(unit_id).id if unit_id else None
+    user.locale = _check_locale(locale)
+    set_roles(user, roles)
+    user.scope_units = [get_unit(unit_id) for unit_id in scope_unit_ids]
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and end every session of the user on the server."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def change_password(user: User, current: str, new: str) -> str:
+    """Check the current password, set the new one, end all sessions; returns a fresh session token."""
+    if not verify_password(user.password_hash, current):
+        raise DomainError(_l("The current password is not correct."), field="current_password")
+    set_password(user, new)
+    return start_session(user)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Activate or deactivate; deactivation ends every session of the user at once."""
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User:
+    """The active user with these credentials; raises InvalidCredentials with one message for all causes."""
+    user = find_user_by_email(email)
+    valid = verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.active:
+        raise InvalidCredentials(_l("The e-mail address or the password is not correct."))
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Record a new log-in for user and return the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id))
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return token
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(update(LoginSession)
+                           .where(LoginSession.token_hash == _token_hash(token))
+                           .values(ended_at=utcnow()))
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(update(LoginSession)
+                       .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow()))
+
+
+def load_session_user(user_id: str, token: str | None) -> User | None:
+    """The active user whose live session this token is, or None (ended, foreign or forged)."""
+    if not token or not user_id.isdigit():
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == int(user_id), User.active.is_(True),
+               LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None)))
+
+
+def scope_unit_ids(user: User) -> set[int] | None:
+    """The units a coordinator manages (None means all, for admins).
+
+    A coordinator's scope is the subtrees of their scope units, else of their own unit.
+    """
+    if user.has_role(Role.ADMIN):
+        return None
+    if not user.has_role(Role.COORDINATOR):
+        return set()
+    roots = [unit.id for unit in user.scope_units] or ([user.unit_id] if user.unit_id else [])
+    return subtree_ids(roots)
+
+
+def member_count(unit: Unit) -> int:
+    return db.session.scalar(select(func.count()).where(User.unit_id == unit.id)) or 0

@@ -1,0 +1,114 @@
+"""Log in, log out, account preferences and password change."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from elearn.errors import DomainError
+from elearn.extensions import db, limiter, login_manager
+from elearn.forms import apply_error
+from elearn.modules.auth import services
+from elearn.modules.auth.decorators import login_required
+from elearn.modules.auth.forms import LoginForm, PasswordChangeForm, PreferencesForm
+from elearn.security import safe_next
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return services.load_session_user(user_id, session.get(SESSION_TOKEN_KEY))
+
+
+def _account_key() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _begin(user, token: str) -> None:
+    """Renew the cookie session for a fresh log-in: nothing from before survives."""
+    session.clear()
+    session[SESSION_TOKEN_KEY] = token
+    session.permanent = True
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"],
+               deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed, scope="login-account")
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("core.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            try:
+                user = services.authenticate(form.email.data, form.password.data)
+            except services.InvalidCredentials as error:
+                form.form_errors.append(error.message)
+                status = error.status
+            else:
+                _begin(user, services.start_session(user))
+                db.session.commit()
+                return redirect(next_url or url_for("core.dashboard"))
+    return render_template("auth/login.html", form=form, next_url=next_url), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    services.end_session(session.get(SESSION_TOKEN_KEY))
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = PreferencesForm(locale=current_user.locale or "")
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data or None
+        db.session.commit()
+        flash(_("Your preferences are saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            token = services.change_password(current_user, form.current_password.data,
+                                             form.password.data)
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            db.session.commit()
+            _begin(current_user._get_current_object(), token)
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -1,0 +1,1 @@
+"""The dashboard, the language switch and the health check."""

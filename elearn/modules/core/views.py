@@ -1,0 +1,67 @@
+"""Dashboard, language switch and /healthz."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import text
+
+from elearn.config import LOCALES
+from elearn.extensions import csrf, db
+from elearn.modules.admin.forms import ROLE_LABELS
+from elearn.modules.auth.decorators import login_required
+from elearn.modules.auth.models import Role
+from elearn.security import safe_next
+
+bp = Blueprint("core", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    return render_template("core/dashboard.html", shortcuts=shortcuts_for(current_user),
+                           role_names=[ROLE_LABELS[role] for role in sorted(current_user.roles)])
+
+
+def shortcuts_for(user) -> list[dict]:
+    """The dashboard's shortcut cards the user's roles open."""
+    cards = []
+    if user.has_role(Role.COORDINATOR, Role.ADMIN):
+        cards.append({"url": url_for("admin.people"), "label": _l("People in your units"),
+                      "description": _l("Who is in the units you coordinate.")})
+    if user.has_role(Role.ADMIN):
+        cards += [
+            {"url": url_for("admin.users"), "label": _l("Users"),
+             "description": _l("Create, edit and deactivate accounts.")},
+            {"url": url_for("admin.roster_upload"), "label": _l("Import a roster"),
+             "description": _l("Create and update many accounts from a CSV file.")},
+            {"url": url_for("admin.units_list"), "label": _l("Units"),
+             "description": _l("The districts, centres and teams people belong to.")},
+        ]
+    return cards
+
+
+@bp.route("/language", methods=["POST"])
+def switch_language():
+    locale = request.form.get("locale", "")
+    if locale in LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("core.dashboard"))
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # noqa: BLE001  (any failure means the database is not usable)
+        db.session.rollback()
+        database = "unavailable"
+    healthy = database == "ok"
+    return jsonify(status="ok" if healthy else "degraded", database=database), (
+        200 if healthy else 503)

@@ -1,0 +1,1 @@
+"""Units: the organisation tree (district → centre → team) that people belong to."""

@@ -1,0 +1,192 @@
+"""Fixtures: an app on a fresh migrated database per test (SQLite, or PostgreSQL for tests marked
+both_databases), client/runner, an auth helper that logs in and posts forms with CSRF tokens, and
+factories for units and users."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from elearn import create_app
+from elearn.extensions import db
+from elearn.modules.auth import services as accounts
+from elearn.modules.auth.models import Role
+from elearn.modules.units.models import UnitKind
+from elearn.modules.units.services import create_unit
+from tests import postgres
+
+PASSWORD = "correct horse battery staple"
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "PASSWORD_HASH_PROFILE": "fast",
+    "BABEL_DEFAULT_LOCALE": "en",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "SERVER_NAME": None,
+}
+_counter = itertools.count(1)
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "both_databases"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def backend(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+def _migrate(url: str, instance: Path) -> None:
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    app.instance_path = str(instance)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    _migrate(f"sqlite:///{path}", path.parent)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    if not postgres.available():
+        pytest.skip(f"no PostgreSQL binaries in {postgres.PG_BIN}")
+    server = postgres.PostgresServer().start()
+    admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE elearn_template"))
+    _migrate(server.url("elearn_template"), Path(server.root))
+    server.admin = admin
+    yield server
+    admin.dispose()
+    server.stop()
+
+
+def _database_url(backend: str, request, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        path = tmp_path / "test.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    server = request.getfixturevalue("postgres_server")
+    name = f"elearn_test_{next(_counter)}"
+    with server.admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE elearn_template'))
+    request.addfinalizer(lambda: _drop(server, name))
+    return server.url(name)
+
+
+def _drop(server, name: str) -> None:
+    with server.admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(backend, request, tmp_path, app_config):
+    url = _database_url(backend, request, tmp_path)
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **app_config})
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class RequestClient(FlaskClient):
+    """Each request gets its own app context (fresh g and database session), as in production.
+
+    The test's own session commits first, so a request never waits on the test's locks, and is
+    expired after, so the test reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = RequestClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_unit(app):
+    def make(name: str | None = None, code: str | None = None, kind=UnitKind.TEAM, parent=None):
+        number = next(_counter)
+        unit = create_unit(name or f"Unit {number}", code or f"U{number}", kind,
+                           parent.id if parent else None)
+        db.session.commit()
+        return unit
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    def make(*roles: Role, name: str | None = None, email: str | None = None, unit=None,
+             password: str | None = PASSWORD, locale: str | None = None):
+        number = next(_counter)
+        user = accounts.create_user(name or f"Person {number}", email or f"p{number}@politi.example",
+                                    roles or (Role.LEARNER,), unit_id=unit.id if unit else None,
+                                    password=password, locale=locale)
+        db.session.commit()
+        return user
+
+    return make
+
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class AuthActions:
+    """Logs in through the real form and posts forms with a valid CSRF token, as a browser does."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self) -> str:
+        page = self.client.get("/login", follow_redirects=True)
+        return TOKEN.search(page.get_data(as_text=True)).group(1)
+
+    def login(self, user_or_email, password: str = PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self.post("/login", {"email": email, "password": password})
+
+    def logout(self):
+        return self.post("/logout", {})
+
+    def post(self, url: str, data: dict, **kwargs):
+        return self.client.post(url, data={**data, "csrf_token": self.token()}, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
