@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 from elearn import config
+from elearn.commands import register_commands
 from elearn.errors import register_error_handlers
 from elearn.extensions import csrf, db, limiter, login_manager, migrate
 from elearn.i18n import init_i18n
@@ -36,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_error_handlers(app)
 
     init_templating(app)
+    register_commands(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

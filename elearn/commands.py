@@ -1,0 +1,90 @@
+"""App-level commands (`elearn serve`, `elearn users …`): thin wrappers that call services."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from elearn.errors import DomainError
+from elearn.extensions import db
+from elearn.modules.admin import roster
+from elearn.modules.auth import services as accounts
+from elearn.modules.auth.models import Role
+from elearn.modules.units.services import find_unit
+
+users = AppGroup("users", help="Create and import user accounts.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int):
+    """Run the development server (use gunicorn in production)."""
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([role.value for role in Role]), help="Repeat for several roles.")
+@click.option("--unit", help="Unit code or name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user(email, name, roles, unit, password_stdin):
+    """Create an account (asks for a password unless --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        unit_row = find_unit(unit) if unit else None
+        if unit and unit_row is None:
+            raise DomainError(f"unknown unit {unit}")
+        user = accounts.create_user(name, email, {Role(r) for r in roles},
+                                    unit_id=unit_row.id if unit_row else None, password=password)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
+
+
+@users.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--import-good-rows", is_flag=True, help="Import the good rows despite bad ones.")
+@with_appcontext
+def import_users(file: Path, dry_run: bool, import_good_rows: bool):
+    """Import a roster CSV (columns name, email, unit, roles); a file with errors imports nothing."""
+    text = roster.decode(file.read_bytes())
+    try:
+        plan = roster.plan(text)
+    except DomainError as error:
+        raise click.ClickException(f"{file}: {error.message}") from error
+    for problem in plan.problems:
+        click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+    for change in plan.changes:
+        if change.action != "unchanged":
+            detail = "; ".join(change.changes)
+            click.echo(f"{file}:{change.line}: {change.action} {change.email} {detail}".rstrip())
+    counts = (f"{plan.count('create')} to create, {plan.count('update')} to update, "
+              f"{plan.count('unchanged')} unchanged, {len(plan.problems)} line(s) with problems")
+    if dry_run:
+        click.echo(f"Dry run: {counts}. Nothing was written.")
+        sys.exit(1 if plan.problems else 0)
+    if plan.problems and not import_good_rows:
+        raise click.ClickException(f"{counts}. Nothing was imported; fix the lines above or use "
+                                   "--import-good-rows.")
+    roster.apply(text, None, import_good_rows)
+    db.session.commit()
+    click.echo(f"Imported: {counts}.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(serve)
+    app.cli.add_command(users)
