@@ -5,6 +5,7 @@ factories for units and users."""
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 from pathlib import Path
@@ -32,6 +33,13 @@ BASE_CONFIG = {
     "SERVER_NAME": None,
 }
 _counter = itertools.count(1)
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip where a real part is missing; under ELEARN_STRICT_TESTS=1 (CI) that is a failure."""
+    if os.environ.get("ELEARN_STRICT_TESTS") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def pytest_generate_tests(metafunc):
@@ -64,7 +72,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_server():
     if not postgres.available():
-        pytest.skip(f"no PostgreSQL binaries in {postgres.PG_BIN}")
+        skip_or_fail(f"no PostgreSQL binaries in {postgres.PG_BIN}")
     server = postgres.PostgresServer().start()
     admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

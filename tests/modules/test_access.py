@@ -40,10 +40,7 @@ def target(make_unit, make_user):
 @pytest.mark.parametrize(("method", "url", "allowed"), PROTECTED)
 def test_anonymous_is_sent_to_log_in(client, auth, target, method, url, allowed):
     url = url.format(**target)
-    if method == "GET":
-        response = client.get(url)
-    else:
-        response = auth.post(url, {})
+    response = client.get(url) if method == "GET" else auth.post(url, {})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
 

@@ -65,7 +65,7 @@ def test_unknown_url_gets_404_in_danish(client):
     response = client.get("/no/such/page", headers={"Accept-Language": "da"})
     assert response.status_code == 404
     assert 'lang="da"' in response.get_data(as_text=True)
-    assert "Siden findes ikke" in response.get_data(as_text=True)
+    assert "Siden blev ikke fundet" in response.get_data(as_text=True)
 
 
 def test_unknown_url_gets_404_in_english(client):
