@@ -21,6 +21,7 @@ install-test: $(BIN)/python
 
 translations:
 	$(BIN)/pybabel compile --statistics -d elearn/translations
+	$(BIN)/pybabel compile --statistics -D wtforms -d elearn/translations -l da
 
 ## Extract strings and update both catalogues (run after changing user-visible text).
 messages:

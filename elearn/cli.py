@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from elearn import create_app, demo
 
@@ -45,4 +46,4 @@ def demo_command(host: str, port: int, no_serve: bool, database: Path | None):
         click.echo(f"{login.email:<{width}}  {login.password:<20}  {roles} ({login.description})")
     if not no_serve:
         click.echo(f"\nServing on http://{host}:{port}/  (Ctrl+C stops)")
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        run_simple(host, port, app, threaded=True)

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.serving import run_simple
 
+from elearn.dbstatus import pending_migration
 from elearn.errors import DomainError
 from elearn.extensions import db
 from elearn.modules.admin import roster
@@ -25,7 +27,10 @@ users = AppGroup("users", help="Create and import user accounts.")
 @with_appcontext
 def serve(host: str, port: int):
     """Run the development server (use gunicorn in production)."""
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    problem = pending_migration()
+    if problem:
+        raise click.ClickException(problem)
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @users.command("create")

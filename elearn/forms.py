@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from elearn.errors import DomainError
+
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalog(locale: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="wtforms")
+
+
+class WTFormsTranslations:
+    """WTForms' own messages ("This field is required.") in the user's language, from our wtforms
+    catalogue: WTForms ships no Danish one."""
+
+    def gettext(self, string: str) -> str:
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+class Form(FlaskForm):
+    """The base of every form: CSRF from Flask-WTF, messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return WTFormsTranslations()
 
 
 def apply_error(form: FlaskForm, error: DomainError) -> None:

@@ -25,3 +25,19 @@ def test_migrations_downgrade_and_upgrade_again(app):
     from sqlalchemy import inspect
 
     assert "user" in inspect(db.engine).get_table_names()
+
+
+def test_migrated_database_is_current(app):
+    from elearn.dbstatus import pending_migration
+
+    assert pending_migration() is None
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path):
+    from elearn import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+                      "SECRET_KEY": "x"})
+    result = app.test_cli_runner().invoke(args=["serve"])
+    assert result.exit_code != 0
+    assert "elearn db upgrade" in result.output

@@ -58,3 +58,15 @@ def test_translations_keep_their_placeholders(locale):
         for string in strings:
             assert set(PLACEHOLDER.findall(string)) <= expected | set(PLACEHOLDER.findall(ids[0]))
             assert "fuzzy" not in message.flags
+
+
+def test_wtforms_messages_have_a_complete_danish_catalogue():
+    from wtforms.i18n import messages_path
+
+    with open(Path(messages_path()) / "wtforms.pot", "rb") as handle:
+        expected = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    path = ROOT / "elearn" / "translations" / "da" / "LC_MESSAGES" / "wtforms.po"
+    with path.open("rb") as handle:
+        translated = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle)
+                      if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)}
+    assert expected - translated == set()

@@ -1,7 +1,6 @@
 """Forms for users, units and the roster upload (shape only; rules live in services)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from elearn.forms import choices
+from elearn.forms import Form, choices
 from elearn.modules.auth.models import Role
 from elearn.modules.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from elearn.modules.units.models import UnitKind
@@ -35,7 +34,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "off"})
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
@@ -57,7 +56,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Active (can log in)"), default=True)
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
                        description=_l("Short and unique, e.g. SJYL-SC. Used in roster files."))
@@ -65,7 +64,7 @@ class UnitForm(FlaskForm):
     parent_id = SelectField(_l("Part of"), coerce=optional_int, validate_choice=True)
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(Form):
     file = FileField(_l("Roster file (CSV)"), validators=[
         FileRequired(message=_l("Choose a CSV file.")),
         FileAllowed(["csv", "txt"], message=_l("Choose a .csv file."))],
@@ -73,10 +72,10 @@ class RosterUploadForm(FlaskForm):
                        "admin). Comma or semicolon separated, UTF-8 or Excel's Danish encoding."))
 
 
-class RosterConfirmForm(FlaskForm):
+class RosterConfirmForm(Form):
     content = HiddenField(validators=[DataRequired()])
     import_good_rows = BooleanField(_l("Import the good rows and skip the lines with problems"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A form with nothing but its CSRF token, for buttons that change state."""

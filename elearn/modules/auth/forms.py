@@ -1,22 +1,21 @@
 """Log-in and account forms (shape only; rules live in services)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from elearn.forms import choices
+from elearn.forms import Form, choices
 from elearn.modules.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
     password = PasswordField(
@@ -31,6 +30,6 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "new-password"})
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     locale = SelectField(_l("Language"), choices=choices([("", _l("As my browser asks")),
                                                           ("da", "Dansk"), ("en", "English")]))

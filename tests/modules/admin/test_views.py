@@ -184,3 +184,9 @@ def test_unit_form_refuses_unknown_kind(admin, auth):
     response = auth.post("/admin/units/new", {"name": "X", "code": "X1", "kind": "galaxy",
                                               "parent_id": ""})
     assert response.status_code == 400
+
+
+def test_built_in_form_messages_are_danish_for_a_danish_user(client, auth, make_user):
+    auth.login(make_user(Role.ADMIN, locale="da"))
+    html = auth.post("/admin/users/new", _user_data(name="")).get_data(as_text=True)
+    assert "Feltet skal udfyldes." in html and "Der er et problem" in html
