@@ -6,11 +6,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
+from flask import flash
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from elearn.errors import DomainError
+from elearn.extensions import db
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
@@ -51,3 +53,31 @@ def apply_error(form: FlaskForm, error: DomainError) -> None:
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def save(form: FlaskForm, action):
+    """When form validates, run action (a service call) and commit; a DomainError rolls back and is
+    shown on the form. Returns the action's result, or None when nothing was saved."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        apply_error(form, error)
+        return None
+    db.session.commit()
+    return result
+
+
+def act(action) -> bool:
+    """Run a button's action (a service call) and commit; a DomainError rolls back and is flashed.
+    Returns whether it was done."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return False
+    db.session.commit()
+    return True

@@ -12,8 +12,8 @@ from elearn.extensions import db
 from elearn.modules.audit.services import record
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role, User, UserRole
-from elearn.modules.units.models import Unit
-from elearn.modules.units.services import delete_unit
+from elearn.modules.units import services as units
+from elearn.modules.units.models import Unit, UnitKind
 
 PAGE_SIZE = 50
 
@@ -69,5 +69,47 @@ def set_user_active(actor: User, target: User, active: bool) -> None:
 def remove_unit(actor: User, unit: Unit) -> None:
     """Remove an empty unit and audit it; raises Conflict when it still has sub-units or members."""
     code = unit.code
-    delete_unit(unit, accounts.member_count(unit))
+    units.delete_unit(unit, accounts.member_count(unit))
     record(actor.id, "unit.delete", f"unit:{code}")
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    name: str
+    email: str
+    unit_id: int | None
+    roles: frozenset[Role]
+    locale: str | None
+    scope_unit_ids: tuple[int, ...]
+    active: bool
+    password: str | None = None
+
+
+def save_user(actor: User, user: User | None, changes: UserChanges) -> User:
+    """Create (user None) or edit an account as actor, and audit it; raises DomainError."""
+    if user is None:
+        user = accounts.create_user(changes.name, changes.email, changes.roles,
+                                    unit_id=changes.unit_id, locale=changes.locale)
+    else:
+        guard_self(actor, user, set(changes.roles), changes.active)
+    accounts.update_user(user, name=changes.name, email=changes.email, unit_id=changes.unit_id,
+                         roles=changes.roles, locale=changes.locale,
+                         scope_unit_ids=changes.scope_unit_ids)
+    if changes.password:
+        accounts.set_password(user, changes.password)
+    if user.active != changes.active:
+        accounts.set_active(user, changes.active)
+    record(actor.id, "user.save", f"user:{user.id}", roles=sorted(changes.roles),
+           unit_id=user.unit_id, password_set=bool(changes.password), active=user.active)
+    return user
+
+
+def save_unit(actor: User, unit: Unit | None, name: str, code: str, kind: UnitKind,
+              parent_id: int | None) -> Unit:
+    """Create (unit None) or edit a unit as actor, and audit it; raises DomainError."""
+    if unit is None:
+        unit = units.create_unit(name, code, kind, parent_id)
+    else:
+        units.update_unit(unit, name, code, kind, parent_id)
+    record(actor.id, "unit.save", f"unit:{unit.code}", parent_id=unit.parent_id)
+    return unit

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from elearn.errors import DomainError
 from elearn.extensions import db
-from elearn.forms import apply_error, choices
+from elearn.forms import act, apply_error, choices, save
 from elearn.modules.admin import roster, services
 from elearn.modules.admin.forms import (
     ROLE_LABELS,
@@ -18,7 +18,6 @@ from elearn.modules.admin.forms import (
     UnitForm,
     UserForm,
 )
-from elearn.modules.audit.services import record
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.decorators import admin_required, coordinator_required
 from elearn.modules.auth.models import Role
@@ -77,23 +76,12 @@ def _user_form(user=None) -> UserForm:
     return form
 
 
-def _save_user(form: UserForm, user):
-    roles = {Role(value) for value in form.roles.data}
-    if user is None:
-        user = accounts.create_user(form.name.data, form.email.data, roles,
-                                    unit_id=form.unit_id.data, locale=form.locale.data)
-    else:
-        services.guard_self(current_user, user, roles, form.active.data)
-    accounts.update_user(user, name=form.name.data, email=form.email.data,
-                         unit_id=form.unit_id.data, roles=roles, locale=form.locale.data,
-                         scope_unit_ids=form.scope_unit_ids.data)
-    if form.password.data:
-        accounts.set_password(user, form.password.data)
-    if user.active != form.active.data:
-        accounts.set_active(user, form.active.data)
-    record(current_user.id, "user.save", f"user:{user.id}", roles=sorted(roles),
-           unit_id=user.unit_id, password_set=bool(form.password.data), active=user.active)
-    return user
+def _changes(form: UserForm) -> services.UserChanges:
+    return services.UserChanges(
+        name=form.name.data, email=form.email.data, unit_id=form.unit_id.data,
+        roles=frozenset(Role(value) for value in form.roles.data), locale=form.locale.data,
+        scope_unit_ids=tuple(form.scope_unit_ids.data), active=form.active.data,
+        password=form.password.data or None)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"], defaults={"user_id": None})
@@ -102,16 +90,10 @@ def _save_user(form: UserForm, user):
 def edit_user(user_id: int | None):
     user = accounts.get_user(user_id) if user_id else None
     form = _user_form(user)
-    if form.validate_on_submit():
-        try:
-            user = _save_user(form, user)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is saved.", name=user.name), "success")
-            return redirect(url_for("admin.edit_user", user_id=user.id))
+    saved = save(form, lambda: services.save_user(current_user, user, _changes(form)))
+    if saved:
+        flash(_("%(name)s is saved.", name=saved.name), "success")
+        return redirect(url_for("admin.edit_user", user_id=saved.id))
     return render_template("admin/user_form.html", form=form, user=user,
                            action_form=ActionForm()), 400 if form.errors else 200
 
@@ -120,16 +102,10 @@ def edit_user(user_id: int | None):
 @admin_required
 def set_user_active(user_id: int):
     user = accounts.get_user(user_id)
-    ActionForm().validate_on_submit()
     active = request.form.get("active") == "1"
-    try:
-        services.set_user_active(current_user, user, active)
-    except DomainError as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("admin.edit_user", user_id=user.id))
-    db.session.commit()
-    flash(_("%(name)s is active.", name=user.name) if active else
-          _("%(name)s is deactivated and logged out.", name=user.name), "success")
+    if act(lambda: services.set_user_active(current_user, user, active)):
+        flash(_("%(name)s is active.", name=user.name) if active else
+              _("%(name)s is deactivated and logged out.", name=user.name), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
@@ -147,21 +123,11 @@ def edit_unit(unit_id: int | None):
     unit = units.get_unit(unit_id) if unit_id else None
     form = UnitForm(obj=unit, data={"kind": unit.kind.value} if unit else {})
     form.parent_id.choices = choices(_unit_choices(exclude_path=unit.path if unit else None))
-    if form.validate_on_submit():
-        try:
-            kind = UnitKind(form.kind.data)
-            if unit is None:
-                unit = units.create_unit(form.name.data, form.code.data, kind, form.parent_id.data)
-            else:
-                units.update_unit(unit, form.name.data, form.code.data, kind, form.parent_id.data)
-            record(current_user.id, "unit.save", f"unit:{unit.code}", parent_id=unit.parent_id)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is saved.", name=unit.name), "success")
-            return redirect(url_for("admin.units_list"))
+    saved = save(form, lambda: services.save_unit(current_user, unit, form.name.data, form.code.data,
+                                                  UnitKind(form.kind.data), form.parent_id.data))
+    if saved:
+        flash(_("%(name)s is saved.", name=saved.name), "success")
+        return redirect(url_for("admin.units_list"))
     return render_template("admin/unit_form.html", form=form, unit=unit,
                            action_form=ActionForm()), 400 if form.errors else 200
 
@@ -170,12 +136,8 @@ def edit_unit(unit_id: int | None):
 @admin_required
 def delete_unit(unit_id: int):
     unit = units.get_unit(unit_id)
-    try:
-        services.remove_unit(current_user, unit)
-    except DomainError as error:
-        flash(str(error.message), "error")
+    if not act(lambda: services.remove_unit(current_user, unit)):
         return redirect(url_for("admin.edit_unit", unit_id=unit_id))
-    db.session.commit()
     flash(_("The unit is removed."), "success")
     return redirect(url_for("admin.units_list"))
 

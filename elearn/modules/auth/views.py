@@ -15,9 +15,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from elearn.errors import DomainError
 from elearn.extensions import db, limiter, login_manager
-from elearn.forms import apply_error
+from elearn.forms import save
 from elearn.modules.auth import services
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.forms import LoginForm, PasswordChangeForm, PreferencesForm
@@ -100,15 +99,10 @@ def account():
 @login_required
 def change_password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            token = services.change_password(current_user, form.current_password.data,
-                                             form.password.data)
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            db.session.commit()
-            _begin(current_user._get_current_object(), token)
-            flash(_("Your password is changed. Other devices have been logged out."), "success")
-            return redirect(url_for("auth.account"))
+    token = save(form, lambda: services.change_password(current_user, form.current_password.data,
+                                                        form.password.data))
+    if token:
+        _begin(current_user._get_current_object(), token)
+        flash(_("Your password is changed. Other devices have been logged out."), "success")
+        return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
