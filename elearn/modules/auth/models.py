@@ -57,7 +57,7 @@ class User(db.Model):
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
-    scope_units: Mapped[list[Unit]] = relationship(secondary=coordinator_unit, lazy="selectin")
+    scope_units: Mapped[list[Unit]] = relationship(secondary=coordinator_unit)
 
     # Flask-Login's protocol; the session check itself lives in services.load_session_user.
     is_authenticated = True

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from elearn.clock import utcnow
 from elearn.config import LOCALES
@@ -169,11 +170,14 @@ def load_session_user(user_id: str, token: str | None) -> User | None:
     """The active user whose live session this token is, or None (ended, foreign or forged)."""
     if not token or not user_id.isdigit():
         return None
-    return db.session.scalar(
+    # One round trip per request: the user, their unit and their roles together.
+    result = db.session.execute(
         select(User)
+        .options(joinedload(User.role_rows))
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(User.id == int(user_id), User.active.is_(True),
                LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None)))
+    return result.unique().scalar_one_or_none()
 
 
 def scope_unit_ids(user: User) -> set[int] | None:
