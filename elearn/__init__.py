@@ -12,6 +12,7 @@ from elearn.errors import register_error_handlers
 from elearn.extensions import csrf, db, limiter, login_manager, migrate
 from elearn.i18n import init_i18n
 from elearn.modules import BLUEPRINTS
+from elearn.modules.courses.services import load_content
 from elearn.security import init_security
 from elearn.templating import init_templating
 
@@ -19,7 +20,9 @@ __version__ = "0.1.0"
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, errors. Creates no tables and opens no network."""
+    """Build the app: config, extensions, blueprints, errors, and the course content (loaded and
+    checked once; raises ContentError listing every problem when it is broken). Creates no tables and
+    opens no network."""
     app = Flask(__name__, instance_relative_config=True, static_folder=str(config.STATIC_DIR))
     config.load(app, overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -40,4 +43,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_commands(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    load_content(app)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -10,10 +12,17 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from elearn import create_app, demo
+from elearn.config import DefaultConfig
+from elearn.modules.courses.loader import ContentError, load
 
 
 def _app_factory():
-    return create_app()
+    try:
+        return create_app()
+    except ContentError as error:
+        click.echo("The course content has errors; the site will not start:", err=True)
+        click.echo(str(error), err=True)
+        sys.exit(1)
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=True,
@@ -22,7 +31,7 @@ def main():
     """elearn: training in handling stalking cases."""
 
 
-@main.command("demo")
+@main.command("demo", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Create the demo database, print the logins, exit.")
@@ -47,3 +56,24 @@ def demo_command(host: str, port: int, no_serve: bool, database: Path | None):
     if not no_serve:
         click.echo(f"\nServing on http://{host}:{port}/  (Ctrl+C stops)")
         run_simple(host, port, app, threaded=True)
+
+
+@main.group("content", cls=click.Group)
+def content():
+    """Check the course content in content/."""
+
+
+@content.command("check")
+@click.option("--path", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="The content folder [default: ELEARN_CONTENT_DIR or ./content].")
+def check_content(folder: Path | None):
+    """List every problem as file:line: message; exit 1 if there is any (warnings included)."""
+    folder = folder or Path(os.environ.get("ELEARN_CONTENT_DIR") or DefaultConfig.CONTENT_DIR)
+    result = load(folder)
+    for problem in result.problems:
+        click.echo(str(problem))
+    catalogue = result.catalogue
+    errors, warnings = len(result.errors), len(result.problems) - len(result.errors)
+    click.echo(f"{folder}: {len(catalogue.modules)} modules, {len(catalogue.cards)} reference "
+               f"cards, {len(catalogue.paths)} paths; {errors} error(s), {warnings} warning(s).")
+    sys.exit(1 if result.problems else 0)

@@ -16,6 +16,7 @@ ENV_KEYS = {
     "DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
     "SITE_NAME": "SITE_NAME",
     "ENV": "ELEARN_ENV",
+    "CONTENT_DIR": "CONTENT_DIR",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
     "LOGIN_LIMIT_PER_ACCOUNT": "LOGIN_LIMIT_PER_ACCOUNT",
@@ -49,6 +50,8 @@ class DefaultConfig:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     TRUSTED_PROXIES = 0
+    CONTENT_DIR = str(Path(__file__).resolve().parent.parent / "content")
+    CONTENT_CACHE_DIR = None  # the instance folder's content-cache/ unless set
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
 

@@ -8,6 +8,7 @@ import itertools
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,10 @@ from elearn.modules.units.services import create_unit
 from tests import postgres
 
 PASSWORD = "correct horse battery staple"
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 BASE_CONFIG = {
+    "CONTENT_DIR": str(FIXTURE_CONTENT),
+    "CONTENT_CACHE_DIR": str(Path(tempfile.gettempdir()) / "elearn-test-content-cache"),
     "TESTING": True,
     "SECRET_KEY": "test-secret",
     "PASSWORD_HASH_PROFILE": "fast",
@@ -33,6 +37,9 @@ BASE_CONFIG = {
     "SERVER_NAME": None,
 }
 _counter = itertools.count(1)
+# Apps built without explicit config (the CLI's, the config tests') read the small test course too;
+# tests/test_content.py checks the real content/ folder.
+os.environ["ELEARN_CONTENT_DIR"] = str(FIXTURE_CONTENT)
 
 
 def skip_or_fail(reason: str) -> None:

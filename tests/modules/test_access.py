@@ -4,11 +4,20 @@ import pytest
 
 from elearn.modules.auth.models import Role
 
+EVERYONE = {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}
 # (method, url, roles that may use it)
 PROTECTED = [
     ("GET", "/", {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/account", {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/account/password", {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/modules", EVERYONE),
+    ("GET", "/modules/first-steps", EVERYONE),
+    ("GET", "/modules/first-steps/what", EVERYONE),
+    ("POST", "/modules/first-steps/what/read", EVERYONE),
+    ("GET", "/reference", EVERYONE),
+    ("GET", "/reference/quick-card", EVERYONE),
+    ("GET", "/search", EVERYONE),
+    ("GET", "/content/media/diagram.png", EVERYONE),
     ("GET", "/people", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/admin/users", {Role.ADMIN}),
     ("GET", "/admin/users/new", {Role.ADMIN}),
@@ -24,10 +33,14 @@ PROTECTED = [
 
 
 def test_every_route_is_listed_here(app):
-    open_routes = {"/login", "/logout", "/language", "/healthz", "/static/<path:filename>"}
+    open_routes = {"/login", "/logout", "/language", "/healthz", "/static/<path:filename>", "/sw.js"}
     rules = {rule.rule for rule in app.url_map.iter_rules()} - open_routes
-    listed = {url.replace("{user_id}", "<int:user_id>").replace("{unit_id}", "<int:unit_id>")
-              for _, url, _ in PROTECTED}
+    generic = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "/reference/<slug>",
+               "/modules/first-steps/what": "/modules/<slug>/<section_id>",
+               "/modules/first-steps/what/read": "/modules/<slug>/<section_id>/read",
+               "/content/media/diagram.png": "/content/media/<path:filename>"}
+    listed = {generic.get(url, url).replace("{user_id}", "<int:user_id>")
+              .replace("{unit_id}", "<int:unit_id>") for _, url, _ in PROTECTED}
     assert rules == listed
 
 
@@ -61,4 +74,6 @@ def test_wrong_role_gets_403(client, auth, make_user, target, method, url, role)
 @pytest.mark.parametrize(("method", "url", "allowed"), [p for p in PROTECTED if p[0] == "GET"])
 def test_allowed_role_gets_the_page(client, auth, make_user, target, method, url, allowed):
     auth.login(make_user(*allowed))
-    assert client.get(url.format(**target)).status_code == 200
+    response = client.get(url.format(**target))
+    response.close()
+    assert response.status_code == 200

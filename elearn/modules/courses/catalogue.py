@@ -1,0 +1,141 @@
+"""The course as frozen objects, built once at start-up from content/ (see loader.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+
+from markupsafe import Markup
+
+LOCALES = ("da", "en")
+AUDIENCES = ("recruit", "servicecenter", "patrol", "investigation", "key-officer", "coordinator")
+MODULE_URL = "/modules/{slug}"
+SECTION_URL = "/modules/{slug}/{section}"
+CARD_URL = "/reference/{slug}"
+MEDIA_URL = "/content/media/{path}"
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    major: int
+    minor: int
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        major, minor = str(text).split(".")
+        return cls(int(major), int(minor))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+
+@dataclass(frozen=True)
+class Change:
+    version: Version
+    summary: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    html: Markup
+    text: str  # plain text, for search
+    anchors: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ModuleText:
+    locale: str
+    title: str
+    summary: str
+    intro: Markup
+    sections: tuple[Section, ...]
+    changes: tuple[Change, ...] = ()
+
+
+@dataclass(frozen=True)
+class CourseModule:
+    slug: str
+    version: Version
+    minutes: int
+    reviewed: date
+    audience: tuple[str, ...]
+    prerequisites: tuple[str, ...]
+    legal_references: tuple[str, ...]
+    tags: tuple[str, ...]
+    quiz: str | None
+    reference_cards: tuple[str, ...]
+    texts: MappingProxyType  # locale -> ModuleText
+
+    def text(self, locale: str) -> ModuleText:
+        """The text in locale, else in the other language (check `is_translated`)."""
+        return self.texts.get(locale) or next(iter(self.texts.values()))
+
+    def is_translated(self, locale: str) -> bool:
+        return locale in self.texts
+
+    @property
+    def section_ids(self) -> tuple[str, ...]:
+        return tuple(section.id for section in next(iter(self.texts.values())).sections)
+
+    def section(self, locale: str, section_id: str) -> Section | None:
+        return next((s for s in self.text(locale).sections if s.id == section_id), None)
+
+
+@dataclass(frozen=True)
+class CardText:
+    locale: str
+    title: str
+    summary: str
+    html: Markup
+    text: str
+
+
+@dataclass(frozen=True)
+class ReferenceCard:
+    slug: str
+    version: Version
+    reviewed: date
+    module: str | None
+    texts: MappingProxyType
+
+    def text(self, locale: str) -> CardText:
+        return self.texts.get(locale) or next(iter(self.texts.values()))
+
+    def is_translated(self, locale: str) -> bool:
+        return locale in self.texts
+
+
+@dataclass(frozen=True)
+class LearningPath:
+    slug: str
+    titles: MappingProxyType
+    descriptions: MappingProxyType
+    audience: tuple[str, ...]
+    modules: tuple[str, ...]
+
+    def title(self, locale: str) -> str:
+        return self.titles.get(locale) or next(iter(self.titles.values()))
+
+    def description(self, locale: str) -> str:
+        return self.descriptions.get(locale, "")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    modules: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    cards: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    paths: tuple[LearningPath, ...] = ()
+
+    def module(self, slug: str) -> CourseModule | None:
+        return self.modules.get(slug)
+
+    def card(self, slug: str) -> ReferenceCard | None:
+        return self.cards.get(slug)
+
+    def cards_for(self, module: CourseModule) -> list[ReferenceCard]:
+        slugs = dict.fromkeys([*module.reference_cards,
+                               *(c.slug for c in self.cards.values() if c.module == module.slug)])
+        return [self.cards[slug] for slug in slugs if slug in self.cards]

@@ -1,0 +1,1 @@
+"""Learners' progress through course modules: started, sections read, completed, per major version."""

@@ -1,0 +1,133 @@
+"""Progress rules: opening a module starts it, reading every section completes it, and a new major
+version of the content makes an old completion outdated."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from elearn.clock import utcnow
+from elearn.extensions import db
+from elearn.modules.courses.catalogue import CourseModule, Version
+from elearn.modules.progress.models import ModuleProgress, SectionRead
+
+
+class Status(enum.StrEnum):
+    NOT_STARTED = "not-started"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    UPDATED = "updated"  # completed; a minor correction came since
+    OUTDATED = "outdated"  # completed at an older major version only
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    status: Status
+    sections_read: frozenset[str]
+    total_sections: int
+    completed_version: Version | None = None
+    last_section_id: str | None = None
+
+    @property
+    def percent(self) -> int:
+        if self.status in (Status.COMPLETED, Status.UPDATED):
+            return 100
+        return round(100 * len(self.sections_read) / self.total_sections) if self.total_sections else 0
+
+    @property
+    def done(self) -> bool:
+        return self.status in (Status.COMPLETED, Status.UPDATED)
+
+
+def _state(module: CourseModule, rows: list[ModuleProgress], read: frozenset[str]) -> ModuleState:
+    total = len(module.section_ids)
+    current = next((r for r in rows if r.major_version == module.version.major), None)
+    older = [r for r in rows if r.major_version < module.version.major and r.completed_at]
+    if current and current.completed_at:
+        version = Version.parse(current.version)
+        status = Status.COMPLETED if version == module.version else Status.UPDATED
+        return ModuleState(status, read, total, version, current.last_section_id)
+    if older and not read:
+        latest = max(older, key=lambda r: r.major_version)
+        return ModuleState(Status.OUTDATED, read, total, Version.parse(latest.version))
+    if current:
+        return ModuleState(Status.IN_PROGRESS, read, total, None, current.last_section_id)
+    return ModuleState(Status.NOT_STARTED, read, total)
+
+
+def states(user_id: int, modules: list[CourseModule]) -> dict[str, ModuleState]:
+    """Each module's state for the learner, from two queries whatever the number of modules."""
+    slugs = [m.slug for m in modules]
+    rows = db.session.scalars(select(ModuleProgress).where(
+        ModuleProgress.user_id == user_id, ModuleProgress.module_slug.in_(slugs))).all()
+    reads = db.session.execute(select(SectionRead.module_slug, SectionRead.major_version,
+                                      SectionRead.section_id)
+                               .where(SectionRead.user_id == user_id,
+                                      SectionRead.module_slug.in_(slugs))).all()
+    result = {}
+    for module in modules:
+        read = frozenset(section for slug, major, section in reads
+                         if slug == module.slug and major == module.version.major
+                         and section in module.section_ids)
+        result[module.slug] = _state(module, [r for r in rows if r.module_slug == module.slug], read)
+    return result
+
+
+def state(user_id: int, module: CourseModule) -> ModuleState:
+    return states(user_id, [module])[module.slug]
+
+
+def _progress_row(user_id: int, module: CourseModule) -> ModuleProgress:
+    """The learner's row for the module's current major version, created when missing (race-safe)."""
+    query = select(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                         ModuleProgress.module_slug == module.slug,
+                                         ModuleProgress.major_version == module.version.major)
+    row = db.session.scalar(query)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = ModuleProgress(user_id=user_id, module_slug=module.slug,
+                                     major_version=module.version.major, version=str(module.version))
+                db.session.add(row)
+        except IntegrityError:
+            row = db.session.scalar(query)
+    return row
+
+
+def start(user_id: int, module: CourseModule) -> None:
+    """Record that the learner opened the module (once per major version)."""
+    _progress_row(user_id, module)
+    db.session.flush()
+
+
+def mark_read(user_id: int, module: CourseModule, section_id: str) -> ModuleState:
+    """Record a section as read, completing the module when every section is; returns the new state.
+
+    Reading again is harmless: the first read time is kept.
+    """
+    row = _progress_row(user_id, module)
+    try:
+        with db.session.begin_nested():
+            db.session.add(SectionRead(user_id=user_id, module_slug=module.slug,
+                                       major_version=module.version.major, section_id=section_id))
+    except IntegrityError:
+        pass
+    row.last_section_id = section_id
+    new_state = state(user_id, module)
+    if len(new_state.sections_read) == new_state.total_sections and not row.completed_at:
+        row.completed_at = utcnow()
+    if new_state.sections_read == frozenset(module.section_ids):
+        row.version = str(module.version)
+    db.session.flush()
+    return state(user_id, module)
+
+
+def resume_section(module: CourseModule, current: ModuleState) -> str:
+    """The section to continue with: the first unread one, else the first."""
+    for section_id in module.section_ids:
+        if section_id not in current.sections_read:
+            return section_id
+    return module.section_ids[0]
