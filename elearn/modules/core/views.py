@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
@@ -12,6 +13,8 @@ from elearn.extensions import csrf, db
 from elearn.modules.admin.forms import ROLE_LABELS
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.models import Role
+from elearn.modules.courses import pages
+from elearn.modules.courses.services import catalogue
 from elearn.security import safe_next
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -20,13 +23,19 @@ bp = Blueprint("core", __name__, template_folder="templates")
 @bp.route("/")
 @login_required
 def dashboard():
+    locale = str(get_locale())
     return render_template("core/dashboard.html", shortcuts=shortcuts_for(current_user),
-                           role_names=[ROLE_LABELS[role] for role in sorted(current_user.roles)])
+                           role_names=[ROLE_LABELS[role] for role in sorted(current_user.roles)],
+                           resume=pages.resume_links(catalogue(), current_user.id, locale),
+                           cards=pages.card_list(catalogue(), locale))
 
 
 def shortcuts_for(user) -> list[dict]:
     """The dashboard's shortcut cards the user's roles open."""
-    cards = []
+    cards = [{"url": url_for("courses.modules"), "label": _l("Course modules"),
+              "description": _l("Read the modules of your learning paths and see your progress.")},
+             {"url": url_for("courses.search"), "label": _l("Search"),
+              "description": _l("Find a topic across the course and the reference cards.")}]
     if user.has_role(Role.COORDINATOR, Role.ADMIN):
         cards.append({"url": url_for("admin.people"), "label": _l("People in your units"),
                       "description": _l("Who is in the units you coordinate.")})

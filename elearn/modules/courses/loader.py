@@ -25,8 +25,9 @@ from elearn.modules.courses.paths import load_paths
 from elearn.modules.courses.rendering import Piece, Renderer
 from elearn.modules.courses.sources import Problem, SourceFile
 
-SHARED_MODULE_FIELDS = ("audience", "minutes", "version", "prerequisites", "quiz",
-                        "reference_cards")
+SHARED_FIELDS = {"module": ("audience", "minutes", "version", "prerequisites", "quiz",
+                            "reference_cards"),
+                 "card": ("version", "module")}
 ANCHOR = re.compile(r'\sid="([^"]+)"')
 
 
@@ -120,13 +121,15 @@ def _check_locales(draft: _Draft, problems: list[Problem]) -> None:
             problems.append(Problem(first.label, 1, f"the {locale} translation "
                                                     f"({draft.slug}.{locale}.md) is missing",
                                     warning=True))
-    if draft.kind != "module" or len(draft.files) < 2:
+    if len(draft.files) < 2:
         return
     da, en = draft.files["da"], draft.files["en"]
-    for name in SHARED_MODULE_FIELDS:
+    for name in SHARED_FIELDS[draft.kind]:
         if da.meta.get(name) != en.meta.get(name):
             problems.append(Problem(en.label, en.field_lines.get(name, 2),
                                     f"'{name}' differs from {da.label}"))
+    if draft.kind != "module":
+        return
     ids = {locale: [part.id for part in parts[1:]] for locale, parts in draft.parts.items()}
     if ids["da"] != ids["en"]:
         problems.append(Problem(en.label, en.body_line, f"section ids {ids['en']} differ from "

@@ -109,7 +109,7 @@ def _neighbours(catalogue: Catalogue, module: CourseModule, locale: str):
 
 
 def _continue(module: CourseModule, state: ModuleState):
-    if state.status == Status.NOT_STARTED or (state.status == Status.OUTDATED):
+    if not state.sections_read and not state.done:
         label = _l("Start reading")
     elif state.done:
         label = _l("Read it again")
@@ -213,3 +213,14 @@ def card_page(catalogue: Catalogue, card: ReferenceCard, locale: str) -> CardPag
 def card_list(catalogue: Catalogue, locale: str) -> list[Link]:
     return sorted((Link(c.text(locale).title, url_for("courses.card", slug=c.slug))
                    for c in catalogue.cards.values()), key=lambda link: link.title.casefold())
+
+
+def resume_links(catalogue: Catalogue, user_id: int, locale: str) -> list[Link]:
+    """Where the learner left off: up to three started modules, each linking to its next section."""
+    modules = [catalogue.modules[s] for s in progress.modules_in_progress(user_id)
+               if s in catalogue.modules][:3]
+    states = progress.states(user_id, modules)
+    return [Link(m.text(locale).title,
+                 url_for("courses.section", slug=m.slug,
+                         section_id=progress.resume_section(m, states[m.slug])))
+            for m in modules if not states[m.slug].done]

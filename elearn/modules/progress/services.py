@@ -131,3 +131,12 @@ def resume_section(module: CourseModule, current: ModuleState) -> str:
         if section_id not in current.sections_read:
             return section_id
     return module.section_ids[0]
+
+
+def modules_in_progress(user_id: int) -> list[str]:
+    """Slugs of the modules the learner has started and not completed, most recently active first."""
+    rows = db.session.execute(
+        select(ModuleProgress.module_slug).where(ModuleProgress.user_id == user_id,
+                                                 ModuleProgress.completed_at.is_(None))
+        .order_by(ModuleProgress.started_at.desc())).scalars().all()
+    return list(dict.fromkeys(rows))

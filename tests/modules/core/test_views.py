@@ -129,3 +129,13 @@ def test_dashboard_shows_shortcuts_by_role(client, auth, make_user):
     auth.login(make_user(Role.COORDINATOR))
     html = client.get("/").get_data(as_text=True)
     assert "/people" in html and "/admin/users" not in html
+
+
+def test_dashboard_offers_to_continue_a_started_module_and_lists_cards(client, auth, make_user):
+    auth.login(make_user())
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/reference/quick-card"' in page and "Continue where you left off" not in page
+    client.get("/modules/first-steps")
+    auth.post("/modules/first-steps/what/read", {})
+    page = client.get("/").get_data(as_text=True)
+    assert "Continue where you left off" in page and 'href="/modules/first-steps/why"' in page
