@@ -3,6 +3,7 @@ into site addresses, reporting every link that goes nowhere."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,8 +17,11 @@ MEDIA_TYPES = IMAGE_TYPES | {".pdf"}
 class Linker:
     def __init__(self, root: Path, modules: dict, cards: dict, problems: list[Problem]):
         self.root = root.resolve()
+        self.prefix = str(self.root) + os.sep
         self.drafts = {"modules": modules, "reference": cards}
         self.problems = problems
+        self._files: dict[str, bool] = {}
+        self._folders: dict[Path, str] = {}
 
     def resolve(self, draft, part, links) -> dict[int, str | None]:
         """token -> address for every link of one rendered part; a broken link maps to None."""
@@ -43,17 +47,21 @@ class Linker:
             if anchor in part.anchors:
                 return f"#{anchor}", None
             return self._anchor_url(draft, part.source.locale, anchor, f"#{anchor}")
-        path = (part.source.path.parent / target).resolve()
-        if not path.is_relative_to(self.root):
+        # Plain string arithmetic: a long course has thousands of links, and no link may climb out.
+        folder = self._folders.get(part.source.path)
+        if folder is None:
+            folder = self._folders[part.source.path] = str(part.source.path.resolve().parent)
+        path = os.path.normpath(os.path.join(folder, target))
+        if not path.startswith(self.prefix):
             return None, f"link '{link.target}' points outside the content folder"
-        folder = path.relative_to(self.root).parts[0] if path != self.root else ""
-        if folder == "media":
-            return self._media(path, link)
+        inside = path[len(self.prefix):].split(os.sep)
+        if inside[0] == "media":
+            return self._media(path, inside, link)
         if link.is_image:
             return None, f"image '{link.target}' must be in the media folder"
-        match = FILE_NAME.match(path.name)
-        other = self.drafts.get(folder, {}).get(match["slug"]) if match else None
-        if other is None or len(path.relative_to(self.root).parts) != 2:
+        match = FILE_NAME.match(inside[-1])
+        other = self.drafts.get(inside[0], {}).get(match["slug"]) if match else None
+        if other is None or len(inside) != 2:
             return None, f"link '{link.target}' goes to no module or card"
         return self._anchor_url(other, match["locale"], anchor, link.target)
 
@@ -75,11 +83,13 @@ class Linker:
                 return f"{page}#{anchor}", None
         return None, f"link '{shown}': no section or anchor '#{anchor}' in module {draft.slug}"
 
-    def _media(self, path: Path, link):
-        if not path.is_file():
+    def _media(self, path: str, inside: list[str], link):
+        if path not in self._files:
+            self._files[path] = os.path.isfile(path)
+        if not self._files[path]:
             return None, f"'{link.target}' does not exist"
-        if path.suffix.lower() not in (IMAGE_TYPES if link.is_image else MEDIA_TYPES):
+        if os.path.splitext(path)[1].lower() not in (IMAGE_TYPES if link.is_image else MEDIA_TYPES):
             return None, f"'{link.target}' is not an allowed file type"
         if link.is_image and not link.alt.strip():
             return None, f"image '{link.target}' needs a description: ![what it shows]({link.target})"
-        return MEDIA_URL.format(path=quote(str(path.relative_to(self.root / "media")))), None
+        return MEDIA_URL.format(path=quote("/".join(inside[1:]))), None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
@@ -49,7 +50,7 @@ class _Part:
     piece: Piece
     line: int
 
-    @property
+    @cached_property
     def anchors(self) -> frozenset[str]:
         return frozenset({self.id, *ANCHOR.findall(self.piece.html)})
 
