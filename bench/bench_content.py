@@ -131,7 +131,8 @@ def throughput(seconds: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="elearn-bench-serve-"))
     port = _free_port()
     env = {**os.environ, "ELEARN_DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite'}",
-           "ELEARN_SECRET_KEY": "bench", "ELEARN_CONTENT_DIR": str(ROOT / "content")}
+           "ELEARN_SECRET_KEY": "bench",
+           "ELEARN_CONTENT_DIR": os.environ.get("BENCH_CONTENT_DIR", str(ROOT / "content"))}
     _prepare(folder, env)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
                                "--log-level", "warning", "bench.bench_app:create()"],

@@ -47,7 +47,8 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "elearn_session"
-    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12  # an absolute limit from log-in: the cookie is not
+    SESSION_REFRESH_EACH_REQUEST = False  # re-signed on every request
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     TRUSTED_PROXIES = 0
     CONTENT_DIR = str(Path(__file__).resolve().parent.parent / "content")

@@ -8,15 +8,15 @@ from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, select, update
 
 from elearn.clock import utcnow
 from elearn.config import LOCALES
 from elearn.errors import Conflict, DomainError, NotFound
 from elearn.extensions import db
-from elearn.modules.auth.models import LoginSession, Role, User, UserRole
+from elearn.modules.auth.models import LoginSession, Role, User, UserRole, coordinator_unit
 from elearn.modules.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
+from elearn.modules.auth.principal import Principal
 from elearn.modules.units.models import Unit
 from elearn.modules.units.services import get_unit, subtree_ids
 
@@ -166,21 +166,42 @@ def end_all_sessions(user: User) -> None:
                        .values(ended_at=utcnow()))
 
 
-def load_session_user(user_id: str, token: str | None) -> User | None:
-    """The active user whose live session this token is, or None (ended, foreign or forged)."""
+# Built once: this runs on every request, and building a statement costs more than running it.
+_SESSION_USER = (
+    select(User.id, User.name, User.email, User.locale, User.unit_id, Unit.name, UserRole.role)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .outerjoin(Unit, Unit.id == User.unit_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(User.id == bindparam("user_id"), User.active.is_(True),
+           LoginSession.token_hash == bindparam("token_hash"), LoginSession.ended_at.is_(None)))
+
+
+def load_session_user(user_id: str, token: str | None) -> Principal | None:
+    """The active user whose live session this token is, or None (ended, foreign or forged).
+
+    Runs on every request, so it is one light query (user, unit and roles together) returning a
+    frozen Principal rather than ORM objects; roles are therefore always current.
+    """
     if not token or not user_id.isdigit():
         return None
-    # One round trip per request: the user, their unit and their roles together.
-    result = db.session.execute(
-        select(User)
-        .options(joinedload(User.role_rows))
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == int(user_id), User.active.is_(True),
-               LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None)))
-    return result.unique().scalar_one_or_none()
+    rows = db.session.connection().execute(
+        _SESSION_USER, {"user_id": int(user_id), "token_hash": _token_hash(token)}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    roles = frozenset(Role(row[6]) for row in rows if row[6] is not None)
+    return Principal(first[0], first[1], first[2], first[3], first[4], first[5], roles)
 
 
-def scope_unit_ids(user: User) -> set[int] | None:
+def set_locale(user_id: int, locale: str | None) -> User:
+    """Save the user's preferred language (None: follow the browser); returns the user."""
+    user = get_user(user_id)
+    user.locale = _check_locale(locale)
+    db.session.flush()
+    return user
+
+
+def scope_unit_ids(user: User | Principal) -> set[int] | None:
     """The units a coordinator manages (None means all, for admins).
 
     A coordinator's scope is the subtrees of their scope units, else of their own unit.
@@ -189,8 +210,9 @@ def scope_unit_ids(user: User) -> set[int] | None:
         return None
     if not user.has_role(Role.COORDINATOR):
         return set()
-    roots = [unit.id for unit in user.scope_units] or ([user.unit_id] if user.unit_id else [])
-    return subtree_ids(roots)
+    roots = list(db.session.scalars(select(coordinator_unit.c.unit_id)
+                                    .where(coordinator_unit.c.user_id == user.id)))
+    return subtree_ids(roots or ([user.unit_id] if user.unit_id else []))
 
 
 def member_count(unit: Unit) -> int:

@@ -87,22 +87,22 @@ def logout():
 @login_required
 def account():
     form = PreferencesForm(locale=current_user.locale or "")
-    if form.validate_on_submit():
-        current_user.locale = form.locale.data or None
-        db.session.commit()
+    if save(form, lambda: services.set_locale(current_user.id, form.locale.data or None)):
         flash(_("Your preferences are saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), 400 if form.errors else 200
+    return render_template("auth/account.html", form=form, user=services.get_user(current_user.id)), (
+        400 if form.errors else 200)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = PasswordChangeForm()
-    token = save(form, lambda: services.change_password(current_user, form.current_password.data,
+    user = services.get_user(current_user.id)
+    token = save(form, lambda: services.change_password(user, form.current_password.data,
                                                         form.password.data))
     if token:
-        _begin(current_user._get_current_object(), token)
+        _begin(user, token)
         flash(_("Your password is changed. Other devices have been logged out."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -13,6 +13,7 @@ from elearn.extensions import csrf, db
 from elearn.modules.admin.forms import ROLE_LABELS
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.models import Role
+from elearn.modules.auth.services import set_locale
 from elearn.modules.courses import pages
 from elearn.modules.courses.services import catalogue
 from elearn.security import safe_next
@@ -57,7 +58,7 @@ def switch_language():
     if locale in LOCALES:
         session["locale"] = locale
         if current_user.is_authenticated:
-            current_user.locale = locale
+            set_locale(current_user.id, locale)
             db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("core.dashboard"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.clock import utcnow
@@ -42,7 +42,7 @@ class ModuleState:
         return self.status in (Status.COMPLETED, Status.UPDATED)
 
 
-def _state(module: CourseModule, rows: list[ModuleProgress], read: frozenset[str]) -> ModuleState:
+def _state(module: CourseModule, rows: list, read: frozenset[str]) -> ModuleState:
     total = len(module.section_ids)
     current = next((r for r in rows if r.major_version == module.version.major), None)
     older = [r for r in rows if r.major_version < module.version.major and r.completed_at]
@@ -58,15 +58,24 @@ def _state(module: CourseModule, rows: list[ModuleProgress], read: frozenset[str
     return ModuleState(Status.NOT_STARTED, read, total)
 
 
+_PROGRESS = select(ModuleProgress.module_slug, ModuleProgress.major_version,
+                   ModuleProgress.version, ModuleProgress.completed_at,
+                   ModuleProgress.last_section_id).where(
+    ModuleProgress.user_id == bindparam("user_id"),
+    ModuleProgress.module_slug.in_(bindparam("slugs", expanding=True)))
+_READS = select(SectionRead.module_slug, SectionRead.major_version, SectionRead.section_id).where(
+    SectionRead.user_id == bindparam("user_id"),
+    SectionRead.module_slug.in_(bindparam("slugs", expanding=True)))
+
+
 def states(user_id: int, modules: list[CourseModule]) -> dict[str, ModuleState]:
     """Each module's state for the learner, from two queries whatever the number of modules."""
-    slugs = [m.slug for m in modules]
-    rows = db.session.scalars(select(ModuleProgress).where(
-        ModuleProgress.user_id == user_id, ModuleProgress.module_slug.in_(slugs))).all()
-    reads = db.session.execute(select(SectionRead.module_slug, SectionRead.major_version,
-                                      SectionRead.section_id)
-                               .where(SectionRead.user_id == user_id,
-                                      SectionRead.module_slug.in_(slugs))).all()
+    if not modules:
+        return {}
+    parameters = {"user_id": user_id, "slugs": [m.slug for m in modules]}
+    connection = db.session.connection()
+    rows = connection.execute(_PROGRESS, parameters).all()
+    reads = connection.execute(_READS, parameters).all()
     result = {}
     for module in modules:
         read = frozenset(section for slug, major, section in reads
@@ -116,6 +125,7 @@ def mark_read(user_id: int, module: CourseModule, section_id: str) -> ModuleStat
     except IntegrityError:
         pass
     row.last_section_id = section_id
+    db.session.flush()
     new_state = state(user_id, module)
     if len(new_state.sections_read) == new_state.total_sections and not row.completed_at:
         row.completed_at = utcnow()
