@@ -1,0 +1,48 @@
+"""The real content/ folder: it passes `elearn content check` with no errors and no warnings."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from elearn.modules.courses.loader import load
+
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return load(CONTENT)
+
+
+def test_content_check_passes_without_errors_or_warnings(result):
+    assert [str(p) for p in result.problems] == []
+
+
+def test_there_is_a_course_to_show(result):
+    assert len(result.catalogue.modules) >= 2 and result.catalogue.paths
+
+
+@pytest.mark.parametrize("locale", ["da", "en"])
+def test_every_module_ends_with_its_sources_and_review_date(result, locale):
+    for module in result.catalogue.modules.values():
+        assert module.is_translated(locale), module.slug
+        last = module.text(locale).sections[-1]
+        assert last.id == "sources", module.slug
+        assert module.reviewed is not None
+
+
+def test_no_personal_data_or_unknown_phone_numbers_in_content():
+    allowed_numbers = {"25177374", "60567374", "27604016", "112", "114"}
+    for path in CONTENT.rglob("*.md"):
+        if path.name == "README.md":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for number in re.findall(r"tel:\+45(\d+)", text):
+            assert number in allowed_numbers, f"{path}: tel: link to {number}"
+        text = re.sub(r"tel:\+45\d+", "tel:", text)
+        assert not re.search(r"\b\d{6}-?\d{4}\b", text), f"{path}: CPR-like number"
+        assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.-]+", text), f"{path}: e-mail address"
+        for match in re.finditer(r"(?<![\d§.])(?:\+45\s?)?(\d{2}(?:\s?\d{2}){3})(?![\d])", text):
+            digits = re.sub(r"\D", "", match.group(1))
+            assert digits in allowed_numbers, f"{path}: phone-like number {match.group(0)}"
