@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import format_date, format_datetime, get_translations
 from flask_login import current_user
 
 from elearn.config import LOCALES
@@ -23,8 +23,20 @@ def select_locale() -> str:
         "BABEL_DEFAULT_LOCALE"]
 
 
+def _translations():
+    """The request's catalogue, looked up once per request (templates translate dozens of strings)."""
+    translations = g.get("_elearn_translations")
+    if translations is None:
+        translations = g._elearn_translations = get_translations()
+    return translations
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(
+        lambda string: _translations().ugettext(string),
+        lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        newstyle=True)
     app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="medium": format_datetime(value, fmt) if value else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
@@ -30,16 +31,18 @@ NAVIGATION = (
 )
 
 
+@lru_cache(maxsize=64)
+def _menu(locale: str, roles: frozenset[Role]) -> tuple[tuple[str, str, str], ...]:
+    """(label, url, endpoint) of the items these roles see; the same for every request alike."""
+    return tuple((str(item.label), url_for(item.endpoint), item.endpoint) for item in NAVIGATION
+                 if not item.roles or roles.intersection(item.roles))
+
+
 def navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
-    items = []
-    for item in NAVIGATION:
-        if item.roles and not current_user.has_role(*item.roles):
-            continue
-        items.append({"label": item.label, "url": url_for(item.endpoint),
-                      "current": request.endpoint == item.endpoint})
-    return items
+    return [{"label": label, "url": url, "current": request.endpoint == endpoint}
+            for label, url, endpoint in _menu(str(get_locale()), current_user.roles)]
 
 
 def init_templating(app: Flask) -> None:

@@ -173,7 +173,7 @@ def section_page(catalogue: Catalogue, module: CourseModule, section_id: str, us
         return None
     sections = module.text(locale).sections
     index = module.section_ids.index(section_id)
-    state = progress.state(user_id, module)
+    read = progress.sections_read(user_id, module)
 
     def link(i: int) -> Link | None:
         if 0 <= i < len(sections):
@@ -183,7 +183,8 @@ def section_page(catalogue: Catalogue, module: CourseModule, section_id: str, us
 
     return SectionPage(
         module.text(locale).title, url_for("courses.module", slug=module.slug), section.title,
-        section.html, index + 1, len(sections), section_id in state.sections_read, state.percent,
+        section.html, index + 1, len(sections), section_id in read,
+        round(100 * len(read) / len(sections)),
         module.is_translated(locale),
         url_for("courses.mark_read", slug=module.slug, section_id=section_id),
         link(index - 1), link(index + 1))

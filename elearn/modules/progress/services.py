@@ -85,6 +85,13 @@ def states(user_id: int, modules: list[CourseModule]) -> dict[str, ModuleState]:
     return result
 
 
+def sections_read(user_id: int, module: CourseModule) -> frozenset[str]:
+    """The sections of the module's current major version the learner has read (one query)."""
+    rows = db.session.connection().execute(_READS, {"user_id": user_id, "slugs": [module.slug]})
+    return frozenset(section for _, major, section in rows
+                     if major == module.version.major and section in module.section_ids)
+
+
 def state(user_id: int, module: CourseModule) -> ModuleState:
     return states(user_id, [module])[module.slug]
 
