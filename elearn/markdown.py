@@ -8,6 +8,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import unicodedata
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ ALLOWED_TAGS = frozenset({
 })
 ALLOWED_ATTRIBUTES = {
     "*": ["id", "class", "title"],
+    "div": ["id", "class", "title", "tabindex"],
     "a": ["href", "rel", "id", "class", "title"],
     "img": ["src", "alt", "title", "width", "height"],
     "td": ["align", "colspan", "rowspan"],
@@ -86,6 +88,20 @@ class _LinkCollector(Treeprocessor):
         return root
 
 
+class _TableWrapper(Treeprocessor):
+    """Put each table in a focusable scroll box, so a wide table never widens a phone's page."""
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag == "table":
+                    box = etree.Element("div", {"class": "table-wrap", "tabindex": "0"})
+                    box.append(child)
+                    parent.remove(child)
+                    parent.insert(index, box)
+        return root
+
+
 class _LinkExtension(Extension):
     def __init__(self, sink: list[Link]):
         super().__init__()
@@ -93,6 +109,7 @@ class _LinkExtension(Extension):
 
     def extendMarkdown(self, md):  # noqa: N802  (Python-Markdown's API)
         md.treeprocessors.register(_LinkCollector(md, self.sink), "elearn_links", 1)
+        md.treeprocessors.register(_TableWrapper(md), "elearn_tables", 0)
 
 
 def _set_rel(attrs, new=False):

@@ -71,7 +71,9 @@ def test_language_switch_turns_the_page_danish(page, people):
 
 
 ADMIN_PAGES = ["/", "/account", "/account/password", "/people", "/admin/users",
-               "/admin/users/new", "/admin/units", "/admin/units/new", "/admin/roster"]
+               "/admin/users/new", "/admin/units", "/admin/units/new", "/admin/roster", "/modules",
+               "/modules/first-steps", "/modules/first-steps/what", "/modules/second-steps",
+               "/reference", "/reference/quick-card", "/search?q=stalking"]
 
 
 @pytest.mark.parametrize("locale", ["en-GB", "da-DK"])
