@@ -13,7 +13,11 @@ from werkzeug.serving import make_server
 
 from elearn import create_app
 from elearn.extensions import db
-from tests.conftest import BASE_CONFIG, skip_or_fail
+from elearn.modules.auth import services as accounts
+from elearn.modules.auth.models import Role
+from elearn.modules.units.models import UnitKind
+from elearn.modules.units.services import create_unit
+from tests.conftest import BASE_CONFIG, PASSWORD, skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -110,3 +114,28 @@ def assert_accessible():
         assert violations == [], f"axe-core found violations on {page.url}: {violations}"
 
     return check
+
+
+def _people() -> dict[str, str]:
+    unit = create_unit("Patrulje Horsens", "PAT-HOR", UnitKind.TEAM)
+    learner = accounts.create_user("Mette Sørensen", "mette@politi.example", [Role.LEARNER],
+                                   unit_id=unit.id, password=PASSWORD)
+    admin = accounts.create_user("Ada Admin", "ada@politi.example", [Role.ADMIN],
+                                 unit_id=unit.id, password=PASSWORD)
+    return {"learner": learner.email, "admin": admin.email}
+
+
+@pytest.fixture
+def people(seed) -> dict[str, str]:
+    """E-mail addresses of a learner and an admin in one unit, both with the test password."""
+    return seed(_people)
+
+
+def log_in(page, email: str, wait: bool = True) -> None:
+    """Log in through the form, as a person would (located by id, so it works in either language)."""
+    page.goto("/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    if wait:
+        page.wait_for_url("**/")

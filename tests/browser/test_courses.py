@@ -2,29 +2,14 @@
 
 import pytest
 
-from elearn.modules.auth import services as accounts
-from elearn.modules.auth.models import Role
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 
-def _learner():
-    return accounts.create_user("Mette Sørensen", "mette@politi.example", [Role.LEARNER],
-                                password=PASSWORD).email
-
-
 @pytest.fixture
-def learner(seed):
-    return seed(_learner)
-
-
-def log_in(page, email):
-    page.goto("/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/")
+def learner(people):
+    return people["learner"]
 
 
 def test_learner_reads_a_module_to_completion_and_resumes(page, learner, assert_accessible):

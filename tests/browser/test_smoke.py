@@ -2,34 +2,9 @@
 
 import pytest
 
-from elearn.modules.auth import services as accounts
-from elearn.modules.auth.models import Role
-from elearn.modules.units.models import UnitKind
-from elearn.modules.units.services import create_unit
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def _people():
-    unit = create_unit("Patrulje Horsens", "PAT-HOR", UnitKind.TEAM)
-    learner = accounts.create_user("Mette Sørensen", "mette@politi.example", [Role.LEARNER],
-                                   unit_id=unit.id, password=PASSWORD)
-    admin = accounts.create_user("Ada Admin", "ada@politi.example", [Role.ADMIN],
-                                 unit_id=unit.id, password=PASSWORD)
-    return {"learner": learner.email, "admin": admin.email}
-
-
-@pytest.fixture
-def people(seed):
-    return seed(_people)
-
-
-def log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_learner_logs_in_and_sees_the_dashboard(page, people, assert_accessible):
@@ -37,7 +12,6 @@ def test_learner_logs_in_and_sees_the_dashboard(page, people, assert_accessible)
     assert "/login" in page.url
     assert_accessible(page)
     log_in(page, people["learner"])
-    page.wait_for_url("**/")
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Mette Sørensen"
     assert_accessible(page)
 
@@ -54,7 +28,6 @@ def test_wrong_password_shows_a_linked_error_summary(page, people, assert_access
 
 def test_keyboard_user_reaches_main_content_by_skip_link(page, people):
     log_in(page, people["learner"])
-    page.wait_for_url("**/")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
     assert skip.evaluate("el => el === document.activeElement")
@@ -64,7 +37,6 @@ def test_keyboard_user_reaches_main_content_by_skip_link(page, people):
 
 def test_language_switch_turns_the_page_danish(page, people):
     log_in(page, people["learner"])
-    page.wait_for_url("**/")
     page.get_by_role("button", name="Dansk").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "da"
@@ -81,11 +53,7 @@ def test_every_page_passes_axe_in_both_languages(browser, live_server, people, a
                                                  locale):
     context = browser.new_context(base_url=live_server, locale=locale)
     page = context.new_page()
-    page.goto("/login")
-    page.locator("#email").fill(people["admin"])
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/")
+    log_in(page, people["admin"])
     for url in ADMIN_PAGES:
         page.goto(url)
         assert_accessible(page)
@@ -96,7 +64,6 @@ def test_every_page_passes_axe_in_both_languages(browser, live_server, people, a
 
 def test_forms_show_accessible_errors(page, people, assert_accessible):
     log_in(page, people["admin"])
-    page.wait_for_url("**/")
     page.goto("/admin/users/new")
     page.get_by_role("button", name="Save").click()
     summary = page.get_by_role("alert")
@@ -111,7 +78,6 @@ def test_phone_width_has_no_horizontal_scroll(browser, live_server, people):
                                   is_mobile=True, has_touch=True)
     page = context.new_page()
     log_in(page, people["admin"])
-    page.wait_for_url("**/")
     for url in ["/", "/admin/users", "/admin/users/new", "/login"]:
         page.goto(url)
         width = page.evaluate("document.documentElement.scrollWidth")
