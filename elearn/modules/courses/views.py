@@ -23,6 +23,7 @@ from elearn.modules.courses import pages
 from elearn.modules.courses.search import search as search_content
 from elearn.modules.courses.services import catalogue, content_dir
 from elearn.modules.progress import services as progress
+from elearn.pagecache import render_shared
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -64,7 +65,7 @@ def section(slug: str, section_id: str):
     view = pages.section_page(catalogue(), module, section_id, current_user.id, _locale())
     if view is None:
         abort(404)
-    return render_template("courses/section.html", page=view)
+    return render_shared("courses/section.html", page=view)
 
 
 @bp.route("/modules/<slug>/<section_id>/read", methods=["POST"])

@@ -1,0 +1,62 @@
+"""Reusing a rendered page for every viewer with the same roles.
+
+A page that depends only on the locale, the viewer's roles, its address and a view model (frozen,
+hashable values) is rendered once for a faceless viewer, who has those roles and no name or e-mail, and
+kept; each request puts its own CSRF token in. A page with flash messages is always rendered afresh.
+This keeps a course page close to the cost of the framework itself (see bench/bench_content.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import render_template, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from elearn.modules.auth.models import Role
+
+CSRF_MARKER = "csrf" + secrets.token_hex(16)
+MAX_PAGES = 2048
+_pages: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class FacelessViewer:
+    roles: frozenset[Role]
+    id: int = 0
+    name: str = ""
+    email: str = ""
+    locale: str | None = None
+    unit_id: int | None = None
+    unit_name: str | None = None
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def render_shared(template: str, **context) -> str:
+    """render_template(template, **context), reused across viewers with the same roles and locale."""
+    if "_flashes" in session or not current_user.is_authenticated:
+        return render_template(template, **context)
+    key = (template, str(get_locale()), current_user.roles, request.full_path,
+           tuple(sorted(context.items())))
+    with _lock:
+        html = _pages.get(key)
+        if html is not None:
+            _pages.move_to_end(key)
+    if html is None:
+        html = render_template(template, current_user=FacelessViewer(current_user.roles),
+                               csrf_token=lambda: CSRF_MARKER, **context)
+        with _lock:
+            _pages[key] = html
+            while len(_pages) > MAX_PAGES:
+                _pages.popitem(last=False)
+    return html.replace(CSRF_MARKER, generate_csrf())
