@@ -13,6 +13,7 @@ from elearn.extensions import csrf, db, limiter, login_manager, migrate
 from elearn.i18n import init_i18n
 from elearn.modules import BLUEPRINTS
 from elearn.modules.courses.services import load_content
+from elearn.routing import init_routing
 from elearn.security import init_security
 from elearn.templating import init_templating
 
@@ -37,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = None  # server-side sessions do this job (see auth.services)
     init_i18n(app)
     init_security(app)
+    init_routing(app)
     register_error_handlers(app)
 
     init_templating(app)

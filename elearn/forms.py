@@ -81,3 +81,14 @@ def act(action) -> bool:
         return False
     db.session.commit()
     return True
+
+
+MAX_ID = 2**31 - 1
+
+
+def bounded_int(value: str) -> int:
+    """A whole number a database column can hold (for query arguments); ValueError otherwise."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number

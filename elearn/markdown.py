@@ -80,7 +80,8 @@ class _LinkCollector(Treeprocessor):
         for element in root.iter():
             attribute = {"a": "href", "img": "src"}.get(element.tag)
             value = element.get(attribute) if attribute else None
-            if not value or urlsplit(value).scheme or value.startswith("//"):
+            external = bool(value) and (bool(urlsplit(value).scheme) or value.startswith("//"))
+            if not value or (external and element.tag != "img"):
                 continue
             link = Link(len(self.sink), value, element.tag == "img", element.get("alt", ""))
             self.sink.append(link)
@@ -165,6 +166,13 @@ def render(text: str) -> Rendered:
     return Rendered(html, _headings(md.toc_tokens, []), links)
 
 
+def _safe_url(url: str) -> bool:
+    """No scheme (a site path or fragment) or an allowed one, however it is spelt."""
+    compact = re.sub(r"[\x00-\x20]", "", url).lower()
+    scheme = urlsplit(compact).scheme
+    return (not scheme and not compact.startswith("//")) or scheme in ALLOWED_PROTOCOLS
+
+
 def resolve_links(html: str, targets: dict[int, str | None]) -> Markup:
     """The finished, safe HTML: each link token replaced by its resolved URL ('#' when unresolved).
 
@@ -172,7 +180,7 @@ def resolve_links(html: str, targets: dict[int, str | None]) -> Markup:
 
     def replace(match: re.Match) -> str:
         url = targets.get(int(match.group(1)))
-        return str(escape(url)) if url else "#"
+        return str(escape(url)) if url and _safe_url(url) else "#"
 
     return Markup(re.sub(re.escape(LINK_TOKEN) + r"(\d+)", replace, html))  # noqa: S704
 

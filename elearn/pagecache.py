@@ -2,7 +2,8 @@
 
 A page that depends only on the locale, the viewer's roles, its address and a view model (frozen,
 hashable values) is rendered once for a faceless viewer, who has those roles and no name or e-mail, and
-kept; each request puts its own CSRF token in. A page with flash messages is always rendered afresh.
+kept; each request puts its own CSRF token in. A page with flash messages or a query string is always
+rendered afresh (a query string would let anyone fill the cache).
 This keeps a course page close to the cost of the framework itself (see bench/bench_content.py).
 """
 
@@ -44,9 +45,9 @@ class FacelessViewer:
 
 def render_shared(template: str, **context) -> str:
     """render_template(template, **context), reused across viewers with the same roles and locale."""
-    if "_flashes" in session or not current_user.is_authenticated:
+    if "_flashes" in session or request.query_string or not current_user.is_authenticated:
         return render_template(template, **context)
-    key = (template, str(get_locale()), current_user.roles, request.full_path,
+    key = (template, str(get_locale()), current_user.roles, request.path,
            tuple(sorted(context.items())))
     with _lock:
         html = _pages.get(key)

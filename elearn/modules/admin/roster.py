@@ -115,6 +115,14 @@ def parse(text: str) -> tuple[list[RosterRow], list[RowProblem]]:
         raise DomainError(_l("The file is empty."))
     delimiter = max(";,\t", key=lines[0].count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _parse_rows(reader)
+    except csv.Error as error:
+        raise DomainError(_l("Line %(line)d: the file cannot be read as CSV (%(reason)s).",
+                             line=reader.line_num, reason=str(error))) from error
+
+
+def _parse_rows(reader) -> tuple[list[RosterRow], list[RowProblem]]:
     columns = _columns(next(reader))
     rows, problems, seen = [], [], {}
     for cells in reader:

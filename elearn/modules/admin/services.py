@@ -25,6 +25,12 @@ class UserFilter:
     role: Role | None = None
     active: bool | None = None
 
+    def query_args(self) -> dict:
+        """The filter as query-string arguments (for pagination links)."""
+        args = {"q": self.query, "unit": self.unit_id, "role": self.role and self.role.value,
+                "active": {True: "1", False: "0"}.get(self.active)}
+        return {key: value for key, value in args.items() if value}
+
 
 def user_query(scope: set[int] | None, filters: UserFilter) -> Select:
     """Users matching filters, limited to the unit ids in scope (None: everyone), sorted by name."""

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from elearn.errors import DomainError
 from elearn.extensions import db
-from elearn.forms import act, apply_error, choices, save
+from elearn.forms import act, apply_error, bounded_int, choices, save
 from elearn.modules.admin import roster, services
 from elearn.modules.admin.forms import (
     ROLE_LABELS,
@@ -40,7 +40,7 @@ def _user_filter() -> services.UserFilter:
     active = request.args.get("active", "")
     return services.UserFilter(
         query=request.args.get("q", "")[:100],
-        unit_id=request.args.get("unit", type=int),
+        unit_id=request.args.get("unit", type=bounded_int),
         role=Role(role) if role in Role._value2member_map_ else None,
         active={"1": True, "0": False}.get(active))
 
@@ -48,9 +48,14 @@ def _user_filter() -> services.UserFilter:
 def _user_list(scope: set[int] | None, template: str):
     filters = _user_filter()
     page = db.paginate(services.user_query(scope, filters), per_page=services.PAGE_SIZE,
-                       error_out=False, max_per_page=services.PAGE_SIZE)
+                       page=request.args.get("page", 1, type=bounded_int) or 1, error_out=False,
+                       max_per_page=services.PAGE_SIZE)
+    links = {"previous": page.has_prev and url_for(request.endpoint, **filters.query_args(),
+                                                   page=page.prev_num),
+             "next": page.has_next and url_for(request.endpoint, **filters.query_args(),
+                                               page=page.next_num)}
     return render_template(template, page=page, filters=filters, role_labels=ROLE_LABELS,
-                           unit_choices=_unit_choices(scope))
+                           unit_choices=_unit_choices(scope), links=links)
 
 
 @bp.route("/people")
@@ -88,7 +93,7 @@ def _changes(form: UserForm) -> services.UserChanges:
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @admin_required
 def edit_user(user_id: int | None):
-    user = accounts.get_user(user_id) if user_id else None
+    user = accounts.get_user(user_id) if user_id is not None else None
     form = _user_form(user)
     saved = save(form, lambda: services.save_user(current_user, user, _changes(form)))
     if saved:
@@ -120,7 +125,7 @@ def units_list():
 @bp.route("/admin/units/<int:unit_id>", methods=["GET", "POST"])
 @admin_required
 def edit_unit(unit_id: int | None):
-    unit = units.get_unit(unit_id) if unit_id else None
+    unit = units.get_unit(unit_id) if unit_id is not None else None
     form = UnitForm(obj=unit, data={"kind": unit.kind.value} if unit else {})
     form.parent_id.choices = choices(_unit_choices(exclude_path=unit.path if unit else None))
     saved = save(form, lambda: services.save_unit(current_user, unit, form.name.data, form.code.data,

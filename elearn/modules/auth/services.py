@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -173,11 +174,14 @@ _SESSION_USER = (
     .outerjoin(Unit, Unit.id == User.unit_id)
     .outerjoin(UserRole, UserRole.user_id == User.id)
     .where(User.id == bindparam("user_id"), User.active.is_(True),
-           LoginSession.token_hash == bindparam("token_hash"), LoginSession.ended_at.is_(None)))
+           LoginSession.token_hash == bindparam("token_hash"), LoginSession.ended_at.is_(None),
+           LoginSession.created_at > bindparam("not_before")))
 
 
-def load_session_user(user_id: str, token: str | None) -> Principal | None:
-    """The active user whose live session this token is, or None (ended, foreign or forged).
+def load_session_user(user_id: str, token: str | None, lifetime: timedelta) -> Principal | None:
+    """The active user whose live session this token is, or None (ended, expired, foreign, forged).
+
+    A session lives at most lifetime from log-in, whatever the cookie says.
 
     Runs on every request, so it is one light query (user, unit and roles together) returning a
     frozen Principal rather than ORM objects; roles are therefore always current.
@@ -185,7 +189,8 @@ def load_session_user(user_id: str, token: str | None) -> Principal | None:
     if not token or not user_id.isdigit():
         return None
     rows = db.session.connection().execute(
-        _SESSION_USER, {"user_id": int(user_id), "token_hash": _token_hash(token)}).all()
+        _SESSION_USER, {"user_id": int(user_id), "token_hash": _token_hash(token),
+                        "not_before": utcnow() - lifetime}).all()
     if not rows:
         return None
     first = rows[0]

@@ -28,7 +28,8 @@ SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name)
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    return services.load_session_user(user_id, session.get(SESSION_TOKEN_KEY))
+    return services.load_session_user(user_id, session.get(SESSION_TOKEN_KEY),
+                                      current_app.permanent_session_lifetime)
 
 
 def _account_key() -> str:
@@ -88,6 +89,7 @@ def logout():
 def account():
     form = PreferencesForm(locale=current_user.locale or "")
     if save(form, lambda: services.set_locale(current_user.id, form.locale.data or None)):
+        session.pop("locale", None)  # the saved preference (or the browser) decides from now on
         flash(_("Your preferences are saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, user=services.get_user(current_user.id)), (

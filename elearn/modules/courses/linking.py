@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from elearn.modules.courses.catalogue import CARD_URL, MEDIA_URL, MODULE_URL, SECTION_URL
 from elearn.modules.courses.sources import FILE_NAME, Problem
@@ -42,6 +42,8 @@ class Linker:
         return part.line
 
     def _resolve(self, draft, part, link):
+        if link.is_image and (urlsplit(link.target).scheme or link.target.startswith("//")):
+            return None, f"image '{link.target}' must be stored in the media folder, not linked"
         target, _, anchor = link.target.partition("#")
         if not target:
             if anchor in part.anchors:

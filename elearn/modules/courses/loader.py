@@ -95,10 +95,14 @@ def _module_parts(source: SourceFile, renderer: Renderer, problems: list[Problem
         problems.append(Problem(source.label, source.body_line, "a module needs at least one '##' "
                                                                 "section"))
     parts = [_Part(source, "", "", renderer.render(intro), source.body_line)]
+    seen: set[str] = set()
     for raw in raw_sections:
         if raw.id is None:
             problems.append(Problem(source.label, raw.line, "this section needs a permanent id, "
                                                             "e.g. '## Title {#my-id}'"))
+        elif raw.id in seen:
+            problems.append(Problem(source.label, raw.line, f"section id '{raw.id}' is used twice"))
+        seen.add(raw.id or "")
         parts.append(_Part(source, raw.id or slugify(raw.title), raw.title,
                            renderer.render(raw.markdown), raw.line))
     return parts

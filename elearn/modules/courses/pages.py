@@ -217,11 +217,13 @@ def card_list(catalogue: Catalogue, locale: str) -> list[Link]:
 
 
 def resume_links(catalogue: Catalogue, user_id: int, locale: str) -> list[Link]:
-    """Where the learner left off: up to three started modules, each linking to its next section."""
+    """Where the learner left off: up to three unfinished modules, most recently started first,
+    each linking to its next unread section."""
     modules = [catalogue.modules[s] for s in progress.modules_in_progress(user_id)
-               if s in catalogue.modules][:3]
+               if s in catalogue.modules]
     states = progress.states(user_id, modules)
+    unfinished = [m for m in modules if not states[m.slug].done][:3]
     return [Link(m.text(locale).title,
                  url_for("courses.section", slug=m.slug,
                          section_id=progress.resume_section(m, states[m.slug])))
-            for m in modules if not states[m.slug].done]
+            for m in unfinished]

@@ -124,7 +124,8 @@ def _check_value(kind: str, value) -> str | None:
         "audience": lambda v: isinstance(v, list) and v and all(a in AUDIENCES for a in v),
         "changes": lambda v: isinstance(v, list) and all(
             isinstance(c, dict) and set(c) == {"version", "summary"}
-            and re.match(r"^\d+\.\d+$", str(c["version"])) and isinstance(c["summary"], str)
+            and isinstance(c["version"], str) and re.match(r"^\d+\.\d+$", c["version"])
+            and isinstance(c["summary"], str)
             for c in v),
     }
     if checks[kind](value):
@@ -135,7 +136,7 @@ def _check_value(kind: str, value) -> str | None:
         "slugs": "must be a list of slugs", "strings": "must be a list of texts",
         "version": 'must be "MAJOR.MINOR" in quotes, e.g. "1.0"', "date": "must be a date YYYY-MM-DD",
         "audience": f"must be a list of: {', '.join(AUDIENCES)}",
-        "changes": 'must be a list of entries with version ("1.0") and summary',
+        "changes": 'must be a list of entries with version (quoted, "1.0") and summary',
     }[kind]
 
 

@@ -118,6 +118,8 @@ def media(filename: str):
     response = send_from_directory(content_dir(current_app) / "media", filename,
                                    mimetype=MEDIA_TYPES[extension], max_age=3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.public = False
+    response.cache_control.private = True
     return response
 
 

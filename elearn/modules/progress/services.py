@@ -151,7 +151,7 @@ def resume_section(module: CourseModule, current: ModuleState) -> str:
 
 
 def modules_in_progress(user_id: int) -> list[str]:
-    """Slugs of the modules the learner has started and not completed, most recently active first."""
+    """Slugs of the modules the learner has started and not completed, most recently started first."""
     rows = db.session.execute(
         select(ModuleProgress.module_slug).where(ModuleProgress.user_id == user_id,
                                                  ModuleProgress.completed_at.is_(None))

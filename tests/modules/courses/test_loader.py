@@ -137,3 +137,20 @@ def test_a_corrupt_cache_entry_is_rendered_again(content, tmp_path):
         entry.write_text("not json")
     again = load(content, tmp_path / "cache")
     assert again.rendered > 0 and again.problems == ()
+
+
+def test_a_section_id_used_twice_is_an_error(content):
+    for locale in ("da", "en"):
+        edit(content / f"modules/second-steps.{locale}.md", "{#practice}", "{#law}")
+    assert any("section id 'law' is used twice" in m for m in messages(content))
+
+
+def test_change_versions_must_be_quoted(content):
+    edit(content / "modules/second-steps.en.md", 'version: "2.0"', "version: 2.0")
+    assert any("'changes' must be a list" in m for m in messages(content))
+
+
+def test_images_from_the_web_are_refused(content):
+    edit(content / "modules/first-steps.en.md", "../media/diagram.png",
+         "https://example.org/diagram.png")
+    assert any("must be stored in the media folder" in m for m in messages(content))
