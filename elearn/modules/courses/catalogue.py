@@ -128,6 +128,8 @@ class Catalogue:
     modules: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     cards: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     paths: tuple[LearningPath, ...] = ()
+    #: Page parts derived from this catalogue, built on first use (see courses/pages.py).
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def module(self, slug: str) -> CourseModule | None:
         return self.modules.get(slug)

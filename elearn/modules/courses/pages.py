@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -166,28 +166,41 @@ def next_section(module: CourseModule, section_id: str) -> str | None:
     return ids[index + 1] if index + 1 < len(ids) else None
 
 
+def _section_frame(catalogue: Catalogue, module: CourseModule, section_id: str,
+                   locale: str) -> SectionPage | None:
+    """Everything a section page shows except the learner's own progress; the same for everyone,
+    so it is built once per catalogue, module, section and language."""
+    key = ("section", module.slug, section_id, locale)
+    if key in catalogue.memo:
+        return catalogue.memo[key]
+    section = module.section(locale, section_id)
+    frame = None
+    if section is not None:
+        sections = module.text(locale).sections
+        index = module.section_ids.index(section_id)
+
+        def link(i: int) -> Link | None:
+            if 0 <= i < len(sections):
+                return Link(sections[i].title, url_for("courses.section", slug=module.slug,
+                                                       section_id=sections[i].id))
+            return None
+
+        frame = SectionPage(
+            module.text(locale).title, url_for("courses.module", slug=module.slug), section.title,
+            section.html, index + 1, len(sections), False, 0, module.is_translated(locale),
+            url_for("courses.mark_read", slug=module.slug, section_id=section_id),
+            link(index - 1), link(index + 1))
+    catalogue.memo[key] = frame
+    return frame
+
+
 def section_page(catalogue: Catalogue, module: CourseModule, section_id: str, user_id: int,
                  locale: str) -> SectionPage | None:
-    section = module.section(locale, section_id)
-    if section is None:
+    frame = _section_frame(catalogue, module, section_id, locale)
+    if frame is None:
         return None
-    sections = module.text(locale).sections
-    index = module.section_ids.index(section_id)
     read = progress.sections_read(user_id, module)
-
-    def link(i: int) -> Link | None:
-        if 0 <= i < len(sections):
-            return Link(sections[i].title, url_for("courses.section", slug=module.slug,
-                                                   section_id=sections[i].id))
-        return None
-
-    return SectionPage(
-        module.text(locale).title, url_for("courses.module", slug=module.slug), section.title,
-        section.html, index + 1, len(sections), section_id in read,
-        round(100 * len(read) / len(sections)),
-        module.is_translated(locale),
-        url_for("courses.mark_read", slug=module.slug, section_id=section_id),
-        link(index - 1), link(index + 1))
+    return replace(frame, read=section_id in read, percent=round(100 * len(read) / frame.total))
 
 
 @dataclass(frozen=True)
