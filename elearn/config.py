@@ -20,6 +20,7 @@ ENV_KEYS = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
     "LOGIN_LIMIT_PER_ACCOUNT": "LOGIN_LIMIT_PER_ACCOUNT",
+    "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "LOGIN_LIMIT_PER_ACCOUNT_AND_IP",
 }
 
 LOCALES = ("da", "en")
@@ -41,7 +42,10 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_IP = "30 per 5 minutes"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT_AND_IP = "5 per 5 minutes"
+    # Higher, so one attacker cannot lock a colleague out, while many addresses together still can't
+    # guess at will.
+    LOGIN_LIMIT_PER_ACCOUNT = "30 per 5 minutes"
     PASSWORD_HASH_PROFILE = "strong"  # noqa: S105  (a profile name, not a password)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which the server can end
     SESSION_COOKIE_HTTPONLY = True

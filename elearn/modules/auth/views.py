@@ -36,6 +36,10 @@ def _account_key() -> str:
     return "login-account:" + request.form.get("email", "").strip().lower()[:254]
 
 
+def _account_and_ip_key() -> str:
+    return f"{_account_key()}|{request.remote_addr}"
+
+
 def _failed(response) -> bool:
     return response.status_code == 401
 
@@ -53,6 +57,8 @@ def _begin(user, token: str) -> None:
                deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
                key_func=_account_key, deduct_when=_failed, scope="login-account")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_IP"], methods=["POST"],
+               key_func=_account_and_ip_key, deduct_when=_failed, scope="login-account-ip")
 def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:

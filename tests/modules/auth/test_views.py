@@ -142,6 +142,25 @@ def test_login_is_throttled_per_account(client, auth, make_user):
     assert "Too many attempts" in auth.login(user).get_data(as_text=True)
 
 
+def test_one_address_cannot_lock_a_colleague_out(app, client, auth, make_user):
+    user = make_user()
+    for n in range(6):
+        auth.login(user, f"wrong password {n}")
+    colleague = type(auth)(app.test_client())
+    colleague.client.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    assert colleague.login(user).status_code == 302
+
+
+def test_many_addresses_together_are_stopped_per_account(app, client, auth, make_user):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "8 per 5 minutes"
+    user = make_user()
+    statuses = []
+    for n in range(10):
+        client.environ_base["REMOTE_ADDR"] = f"10.0.1.{n}"
+        statuses.append(auth.login(user, "wrong password!").status_code)
+    assert statuses == [401] * 8 + [429, 429]
+
+
 def test_login_is_throttled_per_ip_across_accounts(app, client, auth):
     app.config["LOGIN_LIMIT_PER_IP"] = "3 per 5 minutes"
     statuses = [auth.login(f"user{n}@politi.example", "wrong password!").status_code
