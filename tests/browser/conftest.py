@@ -41,10 +41,17 @@ def browser():
 
 
 @pytest.fixture
-def live_app(sqlite_template, tmp_path):
+def content_dir() -> str:
+    """The course the live app serves: the small test course unless a test overrides this."""
+    return BASE_CONFIG["CONTENT_DIR"]
+
+
+@pytest.fixture
+def live_app(sqlite_template, tmp_path, content_dir):
     path = tmp_path / "live.sqlite"
     shutil.copy(sqlite_template, path)
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "CONTENT_DIR": content_dir})
     app.instance_path = str(tmp_path)
     return app
 
