@@ -85,11 +85,16 @@ def states(user_id: int, modules: list[CourseModule]) -> dict[str, ModuleState]:
     return result
 
 
+_READS_OF_ONE = select(SectionRead.section_id).where(
+    SectionRead.user_id == bindparam("user_id"), SectionRead.module_slug == bindparam("slug"),
+    SectionRead.major_version == bindparam("major"))
+
+
 def sections_read(user_id: int, module: CourseModule) -> frozenset[str]:
     """The sections of the module's current major version the learner has read (one query)."""
-    rows = db.session.connection().execute(_READS, {"user_id": user_id, "slugs": [module.slug]})
-    return frozenset(section for _, major, section in rows
-                     if major == module.version.major and section in module.section_ids)
+    rows = db.session.connection().execute(
+        _READS_OF_ONE, {"user_id": user_id, "slug": module.slug, "major": module.version.major})
+    return frozenset(section for (section,) in rows if section in module.section_ids)
 
 
 def state(user_id: int, module: CourseModule) -> ModuleState:
