@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import DateTime, bindparam, func, select, text, update
 
 from elearn.clock import utcnow
 from elearn.config import LOCALES
@@ -167,15 +167,17 @@ def end_all_sessions(user: User) -> None:
                        .values(ended_at=utcnow()))
 
 
-# Built once: this runs on every request, and building a statement costs more than running it.
-_SESSION_USER = (
-    select(User.id, User.name, User.email, User.locale, User.unit_id, Unit.name, UserRole.role)
-    .join(LoginSession, LoginSession.user_id == User.id)
-    .outerjoin(Unit, Unit.id == User.unit_id)
-    .outerjoin(UserRole, UserRole.user_id == User.id)
-    .where(User.id == bindparam("user_id"), User.active.is_(True),
-           LoginSession.token_hash == bindparam("token_hash"), LoginSession.ended_at.is_(None),
-           LoginSession.created_at > bindparam("not_before")))
+# Runs on every request: plain SQL, so SQLAlchemy need not derive a cache key from a statement tree
+# each time (that walk cost more than the query). Portable: "user" is quoted for PostgreSQL.
+_SESSION_USER = text(
+    'SELECT u.id, u.name, u.email, u.locale, u.unit_id, unit.name, r.role '
+    'FROM "user" AS u '
+    'JOIN login_session AS s ON s.user_id = u.id '
+    'LEFT OUTER JOIN unit ON unit.id = u.unit_id '
+    'LEFT OUTER JOIN user_role AS r ON r.user_id = u.id '
+    'WHERE u.id = :user_id AND u.active AND s.token_hash = :token_hash '
+    'AND s.ended_at IS NULL AND s.created_at > :not_before'
+).bindparams(bindparam("not_before", type_=DateTime))
 
 
 def load_session_user(user_id: str, token: str | None, lifetime: timedelta) -> Principal | None:
