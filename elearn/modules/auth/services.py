@@ -190,9 +190,10 @@ def load_session_user(user_id: str, token: str | None, lifetime: timedelta) -> P
     """
     if not token or not user_id.isdigit():
         return None
-    rows = db.session.connection().execute(
-        _SESSION_USER, {"user_id": int(user_id), "token_hash": _token_hash(token),
-                        "not_before": utcnow() - lifetime}).all()
+    with db.engine.connect() as connection:  # a read: no ORM session needed on every request
+        rows = connection.execute(
+            _SESSION_USER, {"user_id": int(user_id), "token_hash": _token_hash(token),
+                            "not_before": utcnow() - lifetime}).all()
     if not rows:
         return None
     first = rows[0]

@@ -92,8 +92,9 @@ _READS_OF_ONE = text("SELECT section_id FROM section_read WHERE user_id = :user_
 
 def sections_read(user_id: int, module: CourseModule) -> frozenset[str]:
     """The sections of the module's current major version the learner has read (one query)."""
-    rows = db.session.connection().execute(
-        _READS_OF_ONE, {"user_id": user_id, "slug": module.slug, "major": module.version.major})
+    with db.engine.connect() as connection:
+        rows = connection.execute(_READS_OF_ONE, {"user_id": user_id, "slug": module.slug,
+                                                  "major": module.version.major}).all()
     return frozenset(section for (section,) in rows if section in module.section_ids)
 
 
