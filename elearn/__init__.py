@@ -9,7 +9,7 @@ from flask import Flask
 from elearn import config
 from elearn.commands import register_commands
 from elearn.errors import register_error_handlers
-from elearn.extensions import csrf, db, limiter, login_manager, migrate
+from elearn.extensions import csrf, db, init_reads, limiter, login_manager, migrate
 from elearn.i18n import init_i18n
 from elearn.modules import BLUEPRINTS
 from elearn.modules.courses.services import load_content
@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     db.init_app(app)
+    init_reads(app)
     migrate.init_app(app, db, directory=str(config.MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,5 +1,6 @@
 """Flask extensions, unbound; create_app binds them with init_app."""
 
+from flask import g
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -40,3 +41,20 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+def read_connection():
+    """A plain connection for the request's hot reads (the session user, a page's progress): cheaper
+    than an ORM session, shared by the request, closed when the request ends (see init_reads)."""
+    connection = g.get("_elearn_read_connection")
+    if connection is None:
+        connection = g._elearn_read_connection = db.engine.connect()
+    return connection
+
+
+def init_reads(app) -> None:
+    @app.teardown_appcontext
+    def _close_read_connection(_error=None):
+        connection = g.pop("_elearn_read_connection", None)
+        if connection is not None:
+            connection.close()

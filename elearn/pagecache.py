@@ -45,16 +45,16 @@ class FacelessViewer:
 
 def render_shared(template: str, **context) -> str:
     """render_template(template, **context), reused across viewers with the same roles and locale."""
-    if "_flashes" in session or request.query_string or not current_user.is_authenticated:
+    viewer = current_user._get_current_object()
+    if "_flashes" in session or request.query_string or not viewer.is_authenticated:
         return render_template(template, **context)
-    key = (template, str(get_locale()), current_user.roles, request.path,
-           tuple(sorted(context.items())))
+    key = (template, str(get_locale()), viewer.roles, request.path, tuple(sorted(context.items())))
     with _lock:
         html = _pages.get(key)
         if html is not None:
             _pages.move_to_end(key)
     if html is None:
-        html = render_template(template, current_user=FacelessViewer(current_user.roles),
+        html = render_template(template, current_user=FacelessViewer(viewer.roles),
                                csrf_token=lambda: CSRF_MARKER, **context)
         with _lock:
             _pages[key] = html

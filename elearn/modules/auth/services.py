@@ -14,7 +14,7 @@ from sqlalchemy import DateTime, bindparam, func, select, text, update
 from elearn.clock import utcnow
 from elearn.config import LOCALES
 from elearn.errors import Conflict, DomainError, NotFound
-from elearn.extensions import db
+from elearn.extensions import db, read_connection
 from elearn.modules.auth.models import LoginSession, Role, User, UserRole, coordinator_unit
 from elearn.modules.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
 from elearn.modules.auth.principal import Principal
@@ -190,10 +190,9 @@ def load_session_user(user_id: str, token: str | None, lifetime: timedelta) -> P
     """
     if not token or not user_id.isdigit():
         return None
-    with db.engine.connect() as connection:  # a read: no ORM session needed on every request
-        rows = connection.execute(
-            _SESSION_USER, {"user_id": int(user_id), "token_hash": _token_hash(token),
-                            "not_before": utcnow() - lifetime}).all()
+    rows = read_connection().execute(
+        _SESSION_USER, {"user_id": int(user_id), "token_hash": _token_hash(token),
+                        "not_before": utcnow() - lifetime}).all()
     if not rows:
         return None
     first = rows[0]

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
 from elearn.clock import utcnow
-from elearn.extensions import db
+from elearn.extensions import db, read_connection
 from elearn.modules.courses.catalogue import CourseModule, Version
 from elearn.modules.progress.models import ModuleProgress, SectionRead
 
@@ -92,9 +92,8 @@ _READS_OF_ONE = text("SELECT section_id FROM section_read WHERE user_id = :user_
 
 def sections_read(user_id: int, module: CourseModule) -> frozenset[str]:
     """The sections of the module's current major version the learner has read (one query)."""
-    with db.engine.connect() as connection:
-        rows = connection.execute(_READS_OF_ONE, {"user_id": user_id, "slug": module.slug,
-                                                  "major": module.version.major}).all()
+    rows = read_connection().execute(_READS_OF_ONE, {"user_id": user_id, "slug": module.slug,
+                                                     "major": module.version.major}).all()
     return frozenset(section for (section,) in rows if section in module.section_ids)
 
 
