@@ -23,7 +23,9 @@ from elearn.modules.auth.models import Role
 
 CSRF_MARKER = "csrf" + secrets.token_hex(16)
 MAX_PAGES = 2048
+MAX_TOKENS = 8192
 _pages: OrderedDict = OrderedDict()
+_signed: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -60,4 +62,19 @@ def render_shared(template: str, **context) -> str:
             _pages[key] = html
             while len(_pages) > MAX_PAGES:
                 _pages.popitem(last=False)
-    return html.replace(CSRF_MARKER, generate_csrf())
+    return html.replace(CSRF_MARKER, _csrf_token())
+
+
+def _csrf_token() -> str:
+    """The viewer's signed CSRF token. Tokens do not expire on their own (they live and die with the
+    session), so the signature of a session's token is computed once and remembered."""
+    raw = session.get("csrf_token")
+    signed = _signed.get(raw) if raw else None
+    if signed is None:
+        signed = generate_csrf()
+        raw = session.get("csrf_token")
+        with _lock:
+            _signed[raw] = signed
+            while len(_signed) > MAX_TOKENS:
+                _signed.popitem(last=False)
+    return signed
