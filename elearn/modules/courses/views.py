@@ -17,7 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from elearn.extensions import db
+from elearn.extensions import db, limiter
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.courses import pages
 from elearn.modules.courses.search import search as search_content
@@ -26,6 +26,8 @@ from elearn.modules.progress import services as progress
 from elearn.pagecache import render_shared
 
 bp = Blueprint("courses", __name__, template_folder="templates")
+# Reading pages carry no rate limits; exempting them spares the limiter's lookup on every request.
+limiter.exempt(bp)
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp", ".pdf": "application/pdf"}
 
