@@ -12,14 +12,13 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from flask import render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from elearn.modules.auth.models import Role
+from elearn.modules.auth.principal import Principal
 
 CSRF_MARKER = "csrf" + secrets.token_hex(16)
 MAX_PAGES = 2048
@@ -29,20 +28,9 @@ _signed: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-@dataclass(frozen=True)
-class FacelessViewer:
-    roles: frozenset[Role]
-    id: int = 0
-    name: str = ""
-    email: str = ""
-    locale: str | None = None
-    unit_id: int | None = None
-    unit_name: str | None = None
-    is_authenticated: bool = True
-    is_anonymous: bool = False
-
-    def has_role(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))
+def _faceless(roles) -> Principal:
+    """A viewer with these roles and nothing else: no id, name, e-mail, unit or language."""
+    return Principal(0, "", "", None, None, None, roles)
 
 
 def render_shared(template: str, **context) -> str:
@@ -56,7 +44,7 @@ def render_shared(template: str, **context) -> str:
         if html is not None:
             _pages.move_to_end(key)
     if html is None:
-        html = render_template(template, current_user=FacelessViewer(viewer.roles),
+        html = render_template(template, current_user=_faceless(viewer.roles),
                                csrf_token=lambda: CSRF_MARKER, **context)
         with _lock:
             _pages[key] = html

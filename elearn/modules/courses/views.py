@@ -76,10 +76,9 @@ def mark_read(slug: str, section_id: str):
     module = _module_or_404(slug)
     if section_id not in module.section_ids:
         abort(404)
-    before = progress.state(current_user.id, module)
-    after = progress.mark_read(current_user.id, module, section_id)
+    reading = progress.mark_read(current_user.id, module, section_id)
     db.session.commit()
-    if after.done and not before.done:
+    if reading.completed_now:
         flash(_("You have completed the module."), "success")
         return redirect(url_for("courses.module", slug=slug))
     following = pages.next_section(module, section_id)

@@ -124,10 +124,16 @@ def start(user_id: int, module: CourseModule) -> None:
     db.session.flush()
 
 
-def mark_read(user_id: int, module: CourseModule, section_id: str) -> ModuleState:
-    """Record a section as read, completing the module when every section is; returns the new state.
+@dataclass(frozen=True)
+class Reading:
+    state: ModuleState
+    completed_now: bool  # this read was the one that completed the module
 
-    Reading again is harmless: the first read time is kept.
+
+def mark_read(user_id: int, module: CourseModule, section_id: str) -> Reading:
+    """Record a section as read, completing the module when every section is.
+
+    Reading again is harmless: the first read and the first completion times are kept.
     """
     row = _progress_row(user_id, module)
     try:
@@ -138,13 +144,13 @@ def mark_read(user_id: int, module: CourseModule, section_id: str) -> ModuleStat
         pass
     row.last_section_id = section_id
     db.session.flush()
-    new_state = state(user_id, module)
-    if len(new_state.sections_read) == new_state.total_sections and not row.completed_at:
-        row.completed_at = utcnow()
-    if new_state.sections_read == frozenset(module.section_ids):
+    completed_now = False
+    if state(user_id, module).sections_read == frozenset(module.section_ids):
+        completed_now = row.completed_at is None
+        row.completed_at = row.completed_at or utcnow()
         row.version = str(module.version)
-    db.session.flush()
-    return state(user_id, module)
+        db.session.flush()
+    return Reading(state(user_id, module), completed_now)
 
 
 def resume_section(module: CourseModule, current: ModuleState) -> str:

@@ -18,10 +18,13 @@ def test_states_move_from_not_started_to_completed(app, make_user):
     assert services.state(user.id, module).status == Status.NOT_STARTED
     services.start(user.id, module)
     assert services.state(user.id, module).status == Status.IN_PROGRESS
-    services.mark_read(user.id, module, "what")
-    state = services.mark_read(user.id, module, "why")
+    assert not services.mark_read(user.id, module, "what").completed_now
+    reading = services.mark_read(user.id, module, "why")
     db.session.commit()
+    state = reading.state
     assert state.status == Status.COMPLETED and state.percent == 100
+    assert reading.completed_now
+    assert not services.mark_read(user.id, module, "why").completed_now
 
 
 def test_states_for_many_modules_take_two_queries(app, make_user):
