@@ -13,6 +13,7 @@ from elearn.extensions import csrf, db, init_reads, limiter, login_manager, migr
 from elearn.i18n import init_i18n
 from elearn.modules import BLUEPRINTS
 from elearn.modules.courses.services import load_content
+from elearn.modules.workshops.loader import init_workshops
 from elearn.routing import init_routing
 from elearn.security import init_security
 from elearn.templating import init_templating
@@ -47,4 +48,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     load_content(app)
+    init_workshops(app)
     return app

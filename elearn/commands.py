@@ -16,9 +16,11 @@ from elearn.extensions import db
 from elearn.modules.admin import roster
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
+from elearn.modules.outbox import delivery
 from elearn.modules.units.services import find_unit
 
 users = AppGroup("users", help="Create and import user accounts.")
+outbox = AppGroup("outbox", help="The e-mail outbox.")
 
 
 @click.command("serve")
@@ -90,6 +92,22 @@ def import_users(file: Path, dry_run: bool, import_good_rows: bool):
     click.echo(f"Imported: {counts}.")
 
 
+@outbox.command("send")
+@click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 10000),
+              help="How many due messages to take in this run.")
+@with_appcontext
+def send_outbox(batch: int):
+    """Deliver the due e-mails through ELEARN_SMTP_HOST (printed here when it is not set); failures
+    are retried later with growing pauses. Run it every minute or so (cron, systemd timer)."""
+    config = current_app.config
+    transport = delivery.transport_for(config, click.echo)
+    report = delivery.deliver_due(transport, config["OUTBOX_MAX_ATTEMPTS"], batch=batch)
+    click.echo(f"Outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} given up.")
+    if report.retrying or report.failed:
+        sys.exit(1)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(users)
+    app.cli.add_command(outbox)

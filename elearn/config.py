@@ -21,6 +21,14 @@ ENV_KEYS = {
     "LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
     "LOGIN_LIMIT_PER_ACCOUNT": "LOGIN_LIMIT_PER_ACCOUNT",
     "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "LOGIN_LIMIT_PER_ACCOUNT_AND_IP",
+    "SMTP_HOST": "SMTP_HOST",
+    "SMTP_PORT": "SMTP_PORT",
+    "SMTP_USER": "SMTP_USER",
+    "SMTP_PASSWORD": "SMTP_PASSWORD",
+    "SMTP_FROM": "SMTP_FROM",
+    "SMTP_STARTTLS": "SMTP_STARTTLS",
+    "OUTBOX_MAX_ATTEMPTS": "OUTBOX_MAX_ATTEMPTS",
+    "BASE_URL": "BASE_URL",
 }
 
 LOCALES = ("da", "en")
@@ -58,6 +66,15 @@ class DefaultConfig:
     CONTENT_DIR = str(Path(__file__).resolve().parent.parent / "content")
     CONTENT_CACHE_DIR = None  # the instance folder's content-cache/ unless set
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SMTP_HOST = None  # unset: `elearn outbox send` prints the messages instead of sending them
+    SMTP_PORT = 25
+    SMTP_USER = None
+    SMTP_PASSWORD = None  # noqa: S105  (no password unless configured)
+    SMTP_FROM = "elearn <noreply@localhost>"
+    SMTP_STARTTLS = False
+    OUTBOX_MAX_ATTEMPTS = 8
+    #: The site's address for links in e-mail written outside a request (commands, workers).
+    BASE_URL = "http://localhost:5000"
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -79,6 +96,9 @@ def load(app, overrides: dict | None) -> None:
             app.config[key] = value
     app.config.update(overrides or {})
     app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"])
+    app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"])
+    app.config["OUTBOX_MAX_ATTEMPTS"] = int(app.config["OUTBOX_MAX_ATTEMPTS"])
+    app.config["SMTP_STARTTLS"] = str(app.config["SMTP_STARTTLS"]).lower() in ("1", "true", "yes")
     instance = Path(app.instance_path)
     if app.config["ELEARN_ENV"] == "production" and not app.config.get("SECRET_KEY"):
         raise ConfigurationError(

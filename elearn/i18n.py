@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_translations
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import force_locale, format_date, format_datetime, get_translations
 from flask_login import current_user
 
 from elearn.config import LOCALES
@@ -41,3 +43,16 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="medium": format_datetime(value, fmt) if value else "")
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+
+
+@contextmanager
+def in_locale(locale: str):
+    """Translate (Python and templates) in locale for the block, e.g. for another person's e-mail."""
+    cached = g.pop("_elearn_translations", None) if has_app_context() else None
+    try:
+        with force_locale(locale):
+            yield
+    finally:
+        g.pop("_elearn_translations", None)
+        if cached is not None:
+            g._elearn_translations = cached

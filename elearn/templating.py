@@ -24,6 +24,8 @@ NAVIGATION = (
     NavItem(_l("Dashboard"), "core.dashboard"),
     NavItem(_l("Modules"), "courses.modules"),
     NavItem(_l("Reference cards"), "courses.cards"),
+    NavItem(_l("Workshops"), "workshops.index"),
+    NavItem(_l("Sessions"), "workshops.manage", (Role.COORDINATOR, Role.ADMIN)),
     NavItem(_l("People"), "admin.people", (Role.COORDINATOR, Role.ADMIN)),
     NavItem(_l("Users"), "admin.users", (Role.ADMIN,)),
     NavItem(_l("Units"), "admin.units_list", (Role.ADMIN,)),

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 
+from elearn.clock import utcnow
 from elearn.config import LOCALES
 from elearn.extensions import csrf, db
 from elearn.modules.admin.forms import ROLE_LABELS
@@ -16,6 +17,7 @@ from elearn.modules.auth.models import Role
 from elearn.modules.auth.services import set_locale
 from elearn.modules.courses import pages
 from elearn.modules.courses.services import catalogue
+from elearn.modules.workshops.queries import dashboard as workshop_dashboard
 from elearn.security import safe_next
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -28,7 +30,8 @@ def dashboard():
     return render_template("core/dashboard.html", shortcuts=shortcuts_for(current_user),
                            role_names=[ROLE_LABELS[role] for role in sorted(current_user.roles)],
                            resume=pages.resume_links(catalogue(), current_user.id, locale),
-                           cards=pages.card_list(catalogue(), locale))
+                           cards=pages.card_list(catalogue(), locale),
+                           workshops=workshop_dashboard(current_user.id, utcnow()))
 
 
 def shortcuts_for(user) -> list[dict]:
@@ -40,6 +43,9 @@ def shortcuts_for(user) -> list[dict]:
     if user.has_role(Role.COORDINATOR, Role.ADMIN):
         cards.append({"url": url_for("admin.people"), "label": _l("People in your units"),
                       "description": _l("Who is in the units you coordinate.")})
+        cards.append({"url": url_for("workshops.manage"), "label": _l("Workshop sessions"),
+                      "description": _l("Schedule sessions, invite, take attendance and read "
+                                        "feedback.")})
     if user.has_role(Role.ADMIN):
         cards += [
             {"url": url_for("admin.users"), "label": _l("Users"),

@@ -168,3 +168,12 @@ def modules_in_progress(user_id: int) -> list[str]:
                                                  ModuleProgress.completed_at.is_(None))
         .order_by(ModuleProgress.started_at.desc())).scalars().all()
     return list(dict.fromkeys(rows))
+
+
+def learners_of(module_slugs) -> set[int]:
+    """Ids of the people who have started any of these modules (a learning path's learners)."""
+    slugs = list(module_slugs)
+    if not slugs:
+        return set()
+    return set(db.session.scalars(select(ModuleProgress.user_id).distinct()
+                                  .where(ModuleProgress.module_slug.in_(slugs))))

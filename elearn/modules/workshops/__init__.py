@@ -1,0 +1,1 @@
+"""Workshops: themes from content/, scheduled sessions, registration, attendance and feedback."""

@@ -1,0 +1,65 @@
+"""Calendar files (RFC 5545) for a session: one VEVENT, times in UTC, CANCEL when it is off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str
+    sequence: int
+    starts_at: datetime  # naive UTC
+    ends_at: datetime
+    summary: str
+    location: str
+    description: str
+    url: str
+    cancelled: bool = False
+
+
+def escape(text: str) -> str:
+    """A TEXT value: backslash, semicolon and comma escaped, newlines as \\n (RFC 5545 3.3.11)."""
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def fold(line: str) -> str:
+    """Fold a content line into chunks of at most 75 octets, never splitting a UTF-8 character."""
+    parts, current, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > 75:
+            parts.append(current)
+            current, size = " ", 1
+        current += char
+        size += width
+    parts.append(current)
+    return "\r\n".join(parts)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def calendar(event: CalendarEvent, stamp: datetime) -> str:
+    """The .ics text: METHOD:REQUEST for a booking, METHOD:CANCEL when the event is cancelled."""
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//elearn//workshops//EN", "CALSCALE:GREGORIAN",
+        f"METHOD:{'CANCEL' if event.cancelled else 'REQUEST'}",
+        "BEGIN:VEVENT",
+        f"UID:{event.uid}",
+        f"SEQUENCE:{event.sequence}",
+        f"DTSTAMP:{_utc(stamp)}",
+        f"DTSTART:{_utc(event.starts_at)}",
+        f"DTEND:{_utc(event.ends_at)}",
+        f"SUMMARY:{escape(event.summary)}",
+        f"LOCATION:{escape(event.location)}",
+        f"DESCRIPTION:{escape(event.description)}",
+        f"STATUS:{'CANCELLED' if event.cancelled else 'CONFIRMED'}",
+    ]
+    if event.url:
+        lines.append(f"URL:{event.url}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return "".join(fold(line) + "\r\n" for line in lines)

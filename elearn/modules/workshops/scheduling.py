@@ -1,0 +1,203 @@
+"""The coordinator's side: scheduling, moving and cancelling sessions, and inviting people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from elearn.errors import Conflict, DomainError, Forbidden, NotFound
+from elearn.extensions import db
+from elearn.modules.audit.services import record
+from elearn.modules.auth.models import Role, User
+from elearn.modules.auth.services import scope_unit_ids
+from elearn.modules.units.services import subtree_ids
+from elearn.modules.workshops import notify
+from elearn.modules.workshops.loader import workshops
+from elearn.modules.workshops.models import (
+    Audience,
+    Invitation,
+    Registration,
+    RegistrationState,
+    SessionState,
+    WorkshopSession,
+)
+from elearn.modules.workshops.services import HOLDS_PLACE, lock, promote, taken_places
+
+MAX_CAPACITY = 1000
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """What a coordinator enters for a session (times already converted to naive UTC)."""
+
+    workshop_slug: str
+    unit_id: int
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    online_url: str
+    facilitator_id: int | None
+    capacity: int
+    audience: Audience
+    registration_deadline: datetime | None
+    cancellation_deadline: datetime | None
+
+
+def can_manage(user, session: WorkshopSession) -> bool:
+    """Coordinators manage the sessions of their units (admins all)."""
+    if not user.has_role(Role.COORDINATOR, Role.ADMIN):
+        return False
+    scope = scope_unit_ids(user)
+    return scope is None or session.unit_id in scope
+
+
+def require_manage(user, session: WorkshopSession) -> None:
+    """Raises Forbidden unless user coordinates the session's unit."""
+    if not can_manage(user, session):
+        raise Forbidden(_l("This session belongs to a unit you do not coordinate."))
+
+
+def require_attendance_taker(user, session: WorkshopSession) -> None:
+    """The session's facilitator and its coordinators take attendance; raises Forbidden."""
+    if session.facilitator_id != user.id and not can_manage(user, session):
+        raise Forbidden(_l("Only the facilitator and the coordinators of this session can do "
+                           "that."))
+
+
+def _check_plan(plan: SessionPlan, scope: set[int] | None) -> None:
+    if plan.workshop_slug not in workshops():
+        raise DomainError(_l("Choose a workshop."), field="workshop_slug")
+    if scope is not None and plan.unit_id not in scope:
+        raise Forbidden(_l("You can only schedule sessions for units you coordinate."))
+    if plan.ends_at <= plan.starts_at:
+        raise DomainError(_l("The session must end after it starts."), field="end_time")
+    if not plan.place and not plan.online_url:
+        raise DomainError(_l("Give a place or an online link."), field="place")
+    if not 1 <= plan.capacity <= MAX_CAPACITY:
+        raise DomainError(_l("Capacity must be between 1 and %(max)d.", max=MAX_CAPACITY),
+                          field="capacity")
+    for name in ("registration_deadline", "cancellation_deadline"):
+        deadline = getattr(plan, name)
+        if deadline and deadline > plan.starts_at:
+            raise DomainError(_l("A deadline cannot be after the session starts."), field=name)
+
+
+def schedule(actor: User, plan: SessionPlan, now: datetime) -> WorkshopSession:
+    """Create a session; raises DomainError/Forbidden for a plan that does not hold."""
+    _check_plan(plan, scope_unit_ids(actor))
+    if plan.starts_at <= now:
+        raise DomainError(_l("The session must start in the future."), field="date")
+    session = WorkshopSession(created_by_id=actor.id, revision=0, state=SessionState.SCHEDULED)
+    _apply(session, plan)
+    db.session.add(session)
+    db.session.flush()
+    record(actor.id, "workshop.schedule", f"workshop_session:{session.id}",
+           workshop=plan.workshop_slug, starts_at=plan.starts_at.isoformat())
+    return session
+
+
+def _apply(session: WorkshopSession, plan: SessionPlan) -> None:
+    for name in ("workshop_slug", "unit_id", "starts_at", "ends_at", "place", "online_url",
+                 "facilitator_id", "capacity", "audience"):
+        setattr(session, name, getattr(plan, name))
+    session.registration_deadline = plan.registration_deadline or plan.starts_at
+    session.cancellation_deadline = plan.cancellation_deadline or plan.starts_at
+
+
+def update(actor: User, session: WorkshopSession, plan: SessionPlan, reason: str,
+           now: datetime) -> list[Registration]:
+    """Change a session. A new time or place is e-mailed to everyone registered or waiting; more
+    places go to the waiting list. Returns the promoted registrations. Raises Conflict for a
+    cancelled session or a capacity below the places already taken."""
+    require_manage(actor, session)
+    lock(session)
+    if session.state is SessionState.CANCELLED:
+        raise Conflict(_l("This session is cancelled."))
+    _check_plan(plan, scope_unit_ids(actor))
+    if plan.workshop_slug != session.workshop_slug:
+        raise DomainError(_l("The workshop of a session cannot be changed; cancel it and schedule "
+                             "a new one."), field="workshop_slug")
+    taken = taken_places(session.id)
+    if plan.capacity < taken:
+        raise Conflict(_l("%(taken)d people already hold a place; the capacity cannot be lower.",
+                          taken=taken), field="capacity")
+    moved = (plan.starts_at, plan.ends_at, plan.place, plan.online_url) != (
+        session.starts_at, session.ends_at, session.place, session.online_url)
+    _apply(session, plan)
+    db.session.flush()
+    record(actor.id, "workshop.update", f"workshop_session:{session.id}", moved=moved,
+           reason=reason)
+    if moved:
+        for registration in _people(session.id, (*HOLDS_PLACE, RegistrationState.WAITLISTED)):
+            notify.send(registration.user, session, "moved", reason=reason)
+    return promote(session, now)
+
+
+def cancel_session(actor: User, session: WorkshopSession, reason: str) -> int:
+    """Cancel a session (it is kept, marked cancelled) and tell everyone registered or waiting;
+    returns how many were told. Raises Conflict when it is already cancelled."""
+    require_manage(actor, session)
+    lock(session)
+    if session.state is SessionState.CANCELLED:
+        raise Conflict(_l("This session is already cancelled."))
+    if not reason.strip():
+        raise DomainError(_l("Give a reason; it is sent to the people registered."), field="reason")
+    session.state, session.cancel_reason = SessionState.CANCELLED, reason.strip()[:500]
+    db.session.flush()
+    record(actor.id, "workshop.cancel", f"workshop_session:{session.id}", reason=reason)
+    people = _people(session.id, (RegistrationState.REGISTERED, RegistrationState.WAITLISTED))
+    for registration in people:
+        notify.send(registration.user, session, "session_cancelled", reason=session.cancel_reason)
+    return len(people)
+
+
+def _people(session_id: int, states) -> list[Registration]:
+    return list(db.session.scalars(select(Registration).where(
+        Registration.session_id == session_id, Registration.state.in_(states))))
+
+
+def invite(actor: User, session: WorkshopSession, user_ids: set[int]) -> int:
+    """Invite these people (only those in the actor's scope, active) and e-mail each new invitee;
+    returns how many were newly invited. Raises Conflict for a cancelled or past session."""
+    require_manage(actor, session)
+    if session.state is SessionState.CANCELLED:
+        raise Conflict(_l("This session is cancelled."))
+    scope = scope_unit_ids(actor)
+    stmt = select(User).where(User.id.in_(user_ids), User.active.is_(True))
+    if scope is not None:
+        stmt = stmt.where(User.unit_id.in_(scope))
+    already = set(db.session.scalars(select(Invitation.user_id)
+                                     .where(Invitation.session_id == session.id)))
+    invited = [user for user in db.session.scalars(stmt) if user.id not in already]
+    for user in invited:
+        db.session.add(Invitation(session_id=session.id, user_id=user.id, invited_by_id=actor.id))
+        notify.send(user, session, "invited")
+    db.session.flush()
+    record(actor.id, "workshop.invite", f"workshop_session:{session.id}", count=len(invited))
+    return len(invited)
+
+
+def people_of_units(unit_ids) -> set[int]:
+    """Active users in these units and every unit below them."""
+    units = subtree_ids(unit_ids)
+    return set(db.session.scalars(select(User.id).where(User.unit_id.in_(units),
+                                                        User.active.is_(True))))
+
+
+def people_by_email(addresses: list[str]) -> tuple[set[int], list[str]]:
+    """(user ids, addresses that match nobody) for a list of e-mail addresses."""
+    wanted = {a.strip().lower() for a in addresses if a.strip()}
+    found = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(wanted))).all())
+    return set(found.values()), sorted(wanted - set(found))
+
+
+def get_session_for(session_id: int, user) -> WorkshopSession:
+    """The session if user manages it; raises NotFound/Forbidden."""
+    session = db.session.get(WorkshopSession, session_id)
+    if session is None:
+        raise NotFound(_l("There is no such workshop session."))
+    require_manage(user, session)
+    return session
