@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,13 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from elearn import create_app
+from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
 from elearn.modules.units.models import UnitKind
 from elearn.modules.units.services import create_unit
+from elearn.modules.workshops.models import Audience, WorkshopSession
 from tests import postgres
 
 PASSWORD = "correct horse battery staple"
@@ -174,6 +177,30 @@ def make_user(app):
                                     password=password, locale=locale)
         db.session.commit()
         return user
+
+    return make
+
+
+def create_session(unit, capacity: int = 5, starts_in=timedelta(days=7), hours: int = 3,
+                   facilitator=None, audience: str = "open", slug: str = "case-workshop"):
+    """A scheduled workshop session (written directly, so it may also lie in the past)."""
+    starts = utcnow().replace(microsecond=0) + starts_in
+    session = WorkshopSession(
+        workshop_slug=slug, unit_id=unit.id, starts_at=starts, ends_at=starts + timedelta(hours=hours),
+        place="Horsens politistation, mødelokale 2", online_url="", capacity=capacity,
+        facilitator_id=facilitator.id if facilitator else None, audience=Audience(audience),
+        registration_deadline=starts, cancellation_deadline=starts, revision=0)
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+@pytest.fixture
+def make_session(app, make_unit):
+    """make_session(unit=None, capacity=5, starts_in=timedelta(days=7), ...) -> WorkshopSession."""
+
+    def make(unit=None, **kwargs):
+        return create_session(unit or make_unit(), **kwargs)
 
     return make
 

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from elearn.clock import utcnow
@@ -177,7 +178,8 @@ def invite(session_id: int):
             apply_error(form, error)
         else:
             db.session.commit()
-            flash(_("%(count)d people invited and e-mailed.", count=count), "success")
+            flash(ngettext("%(num)d person invited and e-mailed.",
+                           "%(num)d people invited and e-mailed.", count), "success")
             return redirect(url_for("workshops.manage_session", session_id=session.id))
     return render_template("workshops/invite.html", form=form, session=session,
                            title=notify.title(session, locale)), 400 if form.errors else 200

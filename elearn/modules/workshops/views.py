@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from elearn.clock import utcnow
@@ -195,7 +196,8 @@ def confirm_check_ins(session_id: int):
     confirmed = []
     if ActionForm().validate_on_submit() and act(lambda: confirmed.append(
             services.confirm_check_ins(session, current_user.id, utcnow()))):
-        flash(_("%(count)d checked-in people marked as attended.", count=confirmed[0]), "success")
+        flash(ngettext("%(num)d checked-in person marked as attended.",
+                       "%(num)d checked-in people marked as attended.", confirmed[0]), "success")
     return redirect(url_for("workshops.sign_in_list", session_id=session.id))
 
 
