@@ -1,0 +1,165 @@
+"""The outbox: messages in the recipient's language, delivered once through SMTP (a real local
+server), printed without one, retried with growing pauses, and never sent twice by two senders."""
+
+import socket
+import threading
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import select
+
+from elearn.clock import utcnow
+from elearn.extensions import db
+from elearn.modules.outbox import delivery
+from elearn.modules.outbox.models import MessageStatus, OutboxMessage
+from elearn.modules.outbox.services import Attachment, queue_message
+
+TEMPLATE = "workshops/mail/invited.txt"
+
+
+def _queue(user, count: int = 1, **context):
+    context = {"title": "Sagsworkshop", "when": "27. november 2026, 09:00–12:00",
+               "location": "Horsens", "url": "http://localhost/workshops/sessions/1", **context}
+    messages = [queue_message(user, TEMPLATE, (Attachment("a.ics", "text/calendar; method=REQUEST",
+                                                          "BEGIN:VCALENDAR\r\n"),), **context)
+                for _ in range(count)]
+    db.session.commit()
+    return messages
+
+
+def test_a_message_is_written_in_the_recipients_language(make_user):
+    danish, english = make_user(locale="da"), make_user(locale="en")
+    [da], [en] = _queue(danish), _queue(english)
+    assert da.subject == "Invitation: Sagsworkshop" and "Du er inviteret" in da.body
+    assert en.subject == "Invitation: Sagsworkshop" and "You are invited" in en.body
+    assert da.recipient == danish.email and da.status is MessageStatus.PENDING
+
+
+def test_without_an_smtp_server_the_messages_are_printed_once(make_user, runner):
+    _queue(make_user(name="Mette Sørensen"), count=2)
+    result = runner.invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Subject: Invitation: Sagsworkshop") == 2
+    assert "Outbox: 2 sent, 0 to retry, 0 given up." in result.output
+    again = runner.invoke(args=["outbox", "send"])
+    assert "Outbox: 0 sent" in again.output
+    assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {MessageStatus.SENT}
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free local port, collecting what it receives."""
+    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+
+    class Collect:
+        def __init__(self):
+            self.received = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's API)
+            self.received.append((envelope.rcpt_tos, envelope.content))
+            return "250 OK"
+
+    handler = Collect()
+    controller = aiosmtpd.Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+def _smtp_config(app, port: int) -> dict:
+    return {**app.config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
+            "SMTP_FROM": "elearn <noreply@politi.example>"}
+
+
+def test_messages_are_delivered_through_smtp_with_their_attachment(app, make_user, smtp_server):
+    controller, handler = smtp_server
+    person = make_user(locale="da")
+    _queue(person)
+    transport = delivery.SmtpTransport(_smtp_config(app, controller.port))
+    report = delivery.deliver_due(transport, max_attempts=3)
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
+    [(recipients, content)] = handler.received
+    assert recipients == [person.email]
+    mail = message_from_bytes(content, policy=policy.default)
+    assert mail["Subject"] == "Invitation: Sagsworkshop"
+    assert "Du er inviteret" in mail.get_body(("plain",)).get_content()
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_param("method") == "REQUEST"
+    assert attachment.get_filename() == "a.ics"
+    assert delivery.deliver_due(transport, max_attempts=3).sent == 0
+    assert len(handler.received) == 1
+
+
+def test_failures_are_retried_later_and_given_up_after_the_maximum(app, make_user):
+    [message] = _queue(make_user())
+    closed_port = _free_port()
+    transport = delivery.SmtpTransport(_smtp_config(app, closed_port))
+    now = utcnow()
+    report = delivery.deliver_due(transport, max_attempts=2, now=now)
+    assert (report.sent, report.retrying, report.failed) == (0, 1, 0)
+    db.session.refresh(message)
+    assert message.status is MessageStatus.PENDING and message.attempts == 1
+    assert message.next_attempt_at == now + timedelta(minutes=1)
+    assert "ConnectionRefusedError" in message.last_error
+    assert delivery.deliver_due(transport, max_attempts=2, now=now).retrying == 0  # not due yet
+    report = delivery.deliver_due(transport, max_attempts=2, now=now + timedelta(minutes=2))
+    assert report.failed == 1
+    db.session.refresh(message)
+    assert message.status is MessageStatus.FAILED and message.attempts == 2
+
+
+def test_backoff_doubles_up_to_six_hours():
+    assert [delivery.backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
+    assert delivery.backoff(30) == timedelta(hours=6)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class CountingTransport:
+    def __init__(self):
+        self.sent: list[int] = []
+        self.lock = threading.Lock()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def send(self, message):
+        with self.lock:
+            self.sent.append(message.id)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    return {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10}}
+
+
+@pytest.mark.both_databases
+def test_two_senders_at_once_send_each_message_once(app, backend, make_user):
+    ids = [m.id for m in _queue(make_user(), count=30)]
+    transport = CountingTransport()
+    barrier = threading.Barrier(4)
+
+    def run():
+        with app.app_context():
+            barrier.wait(timeout=30)
+            delivery.deliver_due(transport, max_attempts=3, batch=10)
+            delivery.deliver_due(transport, max_attempts=3, batch=10)
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(transport.sent) == sorted(ids)
+    db.session.expire_all()
+    assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {MessageStatus.SENT}
