@@ -1,8 +1,14 @@
 """Every protected route: anonymous users are sent to log in, the wrong role gets 403."""
 
+from datetime import timedelta
+
 import pytest
 
+from elearn.clock import utcnow
+from elearn.extensions import db
 from elearn.modules.auth.models import Role
+from elearn.modules.workshops import checkin, services
+from elearn.modules.workshops.feedback import send_need
 
 EVERYONE = {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}
 # (method, url, roles that may use it)
@@ -29,25 +35,64 @@ PROTECTED = [
     ("POST", "/admin/units/{unit_id}/delete", {Role.ADMIN}),
     ("GET", "/admin/roster", {Role.ADMIN}),
     ("POST", "/admin/roster/confirm", {Role.ADMIN}),
+    ("GET", "/workshops", EVERYONE),
+    ("GET", "/workshops/themes/case-workshop", EVERYONE),
+    ("GET", "/workshops/sessions/{session_id}", EVERYONE),
+    ("POST", "/workshops/sessions/{session_id}/register", EVERYONE),
+    ("POST", "/workshops/sessions/{session_id}/cancel", EVERYONE),
+    ("GET", "/workshops/sessions/{session_id}/calendar.ics", EVERYONE),
+    ("POST", "/workshops/sessions/{session_id}/feedback", EVERYONE),  # attendees only: test_views
+    ("GET", "/workshops/sessions/{session_id}/sign-in", EVERYONE),  # facilitator or coordinator
+    ("GET", "/workshops/sessions/{session_id}/check-in-code", EVERYONE),  # the same
+    ("POST", "/workshops/sessions/{session_id}/confirm-check-ins", EVERYONE),  # the same
+    ("POST", "/workshops/registrations/{registration_id}/attendance", EVERYONE),  # the same
+    ("GET", "/workshops/check-in/{token}", EVERYONE),
+    ("GET", "/workshops/needs/new", EVERYONE),
+    ("GET", "/workshops/manage", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/workshops/manage/sessions/new", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/workshops/manage/sessions/{session_id}", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/workshops/manage/sessions/{session_id}/edit", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/workshops/manage/sessions/{session_id}/cancel", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/workshops/manage/sessions/{session_id}/invite", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/workshops/manage/sessions/{session_id}/registrations.csv",
+     {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/workshops/manage/attendance.csv", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/workshops/manage/feedback", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/workshops/manage/needs", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/workshops/manage/needs/{need_id}/status", {Role.COORDINATOR, Role.ADMIN}),
 ]
+GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "/reference/<slug>",
+           "/modules/first-steps/what": "/modules/<slug>/<section_id>",
+           "/modules/first-steps/what/read": "/modules/<slug>/<section_id>/read",
+           "/content/media/diagram.png": "/content/media/<path:filename>",
+           "/workshops/themes/case-workshop": "/workshops/themes/<slug>",
+           "/workshops/check-in/{token}": "/workshops/check-in/<token>"}
+ID_NAMES = ("user_id", "unit_id", "session_id", "registration_id", "need_id")
 
 
 def test_every_route_is_listed_here(app):
     open_routes = {"/login", "/logout", "/language", "/healthz", "/static/<path:filename>", "/sw.js"}
     rules = {rule.rule for rule in app.url_map.iter_rules()} - open_routes
-    generic = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "/reference/<slug>",
-               "/modules/first-steps/what": "/modules/<slug>/<section_id>",
-               "/modules/first-steps/what/read": "/modules/<slug>/<section_id>/read",
-               "/content/media/diagram.png": "/content/media/<path:filename>"}
-    listed = {generic.get(url, url).replace("{user_id}", "<int:user_id>")
-              .replace("{unit_id}", "<int:unit_id>") for _, url, _ in PROTECTED}
+    listed = set()
+    for _, url, _ in PROTECTED:
+        url = GENERIC.get(url, url)
+        for name in ID_NAMES:
+            url = url.replace("{%s}" % name, f"<int:{name}>")
+        listed.add(url)
     assert rules == listed
 
 
 @pytest.fixture
-def target(make_unit, make_user):
+def target(make_unit, make_user, make_session):
     unit = make_unit()
-    return {"user_id": make_user(unit=unit).id, "unit_id": unit.id}
+    user = make_user(unit=unit)
+    session = make_session(unit=unit)
+    registration = services.register(session, user, session.starts_at - timedelta(days=1))
+    need = send_need(user, "Digital stalking", "", "", utcnow())
+    db.session.commit()
+    return {"user_id": user.id, "unit_id": unit.id, "session_id": session.id,
+            "registration_id": registration.id, "need_id": need.id,
+            "token": checkin.make_token(session.id)}
 
 
 @pytest.mark.parametrize(("method", "url", "allowed"), PROTECTED)
