@@ -77,7 +77,7 @@ def test_every_route_is_listed_here(app):
     for _, url, _ in PROTECTED:
         url = GENERIC.get(url, url)
         for name in ID_NAMES:
-            url = url.replace("{%s}" % name, f"<int:{name}>")
+            url = url.replace("{" + name + "}", f"<int:{name}>")
         listed.add(url)
     assert rules == listed
 
