@@ -1,4 +1,4 @@
-"""Demo data: a police district with its units and one account per role."""
+"""Demo data: a police district with its units, accounts for each role, and workshop sessions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
 from elearn.modules.units.models import UnitKind
 from elearn.modules.units.services import create_unit
+from elearn.modules.workshops import demo_data as workshop_demo
 
 # (code, name, kind, parent code)
 DEMO_UNITS = (
@@ -32,6 +33,11 @@ DEMO_ACCOUNTS = (
     ("coordinator@demo.elearn", "Lene Dahl", "SJYL", (Role.LEARNER, Role.COORDINATOR),
      "the district's training coordinator"),
     ("admin@demo.elearn", "Admin Demo", "SJYL", (Role.ADMIN,), "an administrator"),
+    ("patrol2@demo.elearn", "Ahmed Karimi", "SJYL-PAT-VEJ", (Role.LEARNER,), "a patrol officer"),
+    ("detective@demo.elearn", "Sofie Lund", "SJYL-EFT-VEJ", (Role.LEARNER,), "a key officer"),
+    ("detective2@demo.elearn", "Peter Nørgaard", "SJYL-EFT-HOR", (Role.LEARNER,), "an investigator"),
+    ("callhandler2@demo.elearn", "Camilla Berg", "SJYL-SC", (Role.LEARNER,),
+     "a Servicecenter call-taker, on a waiting list"),
 )
 
 
@@ -48,10 +54,12 @@ def seed() -> list[DemoLogin]:
     ids: dict[str, int] = {}
     for code, name, kind, parent in DEMO_UNITS:
         ids[code] = create_unit(name, code, kind, ids.get(parent) if parent else None).id
-    logins = []
+    logins, users = [], []
     for email, name, unit, roles, description in DEMO_ACCOUNTS:
         password = "-".join(secrets.token_hex(3) for _ in range(3))
-        accounts.create_user(name, email, roles, unit_id=ids[unit], password=password)
+        users.append(accounts.create_user(name, email, roles, unit_id=ids[unit], password=password))
         logins.append(DemoLogin(email, password, roles, description))
+    coordinator = next(user for user in users if user.has_role(Role.COORDINATOR))
+    workshop_demo.seed(coordinator, [user for user in users if user.roles == {Role.LEARNER}])
     db.session.commit()
     return logins
