@@ -57,6 +57,8 @@ PROTECTED = [
     ("GET", "/workshops/manage/sessions/{session_id}/registrations.csv",
      {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/workshops/manage/attendance.csv", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/workshops/manage/registrations/{registration_id}/cancel",
+     {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/workshops/manage/feedback", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/workshops/manage/needs", {Role.COORDINATOR, Role.ADMIN}),
     ("POST", "/workshops/manage/needs/{need_id}/status", {Role.COORDINATOR, Role.ADMIN}),

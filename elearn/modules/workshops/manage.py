@@ -23,6 +23,7 @@ from elearn.modules.workshops import feedback, notify, queries, scheduling, serv
 from elearn.modules.workshops.forms import (
     AUDIENCE_LABELS,
     NEED_STATUS_LABELS,
+    CancelRegistrationForm,
     CancelSessionForm,
     InviteForm,
     NeedStatusForm,
@@ -144,7 +145,20 @@ def manage_session(session_id: int):
         registrations=queries.registrations(session.id), invitees=queries.invitees(session.id),
         counts=services.counts([session.id])[session.id], state_labels=services.STATE_LABELS,
         audience_labels=AUDIENCE_LABELS, feedback=feedback.session_feedback(session.id),
-        rating=feedback.ratings_by_session([session.id])[session.id])
+        rating=feedback.ratings_by_session([session.id])[session.id],
+        cancel_form=CancelRegistrationForm(), now=utcnow())
+
+
+@bp.route("/workshops/manage/registrations/<int:registration_id>/cancel", methods=["POST"])
+@coordinator_required
+def cancel_for(registration_id: int):
+    registration = services.get_registration(registration_id)
+    session = scheduling.get_session_for(registration.session_id, current_user)
+    if CancelRegistrationForm().validate_on_submit() and act(lambda: scheduling.cancel_for(
+            get_user(current_user.id), registration, utcnow())):
+        flash(_("%(name)s: %(state)s.", name=registration.user.name,
+                state=services.STATE_LABELS[registration.state]), "success")
+    return redirect(url_for("workshops.manage_session", session_id=session.id))
 
 
 def _invitee_ids(form: InviteForm) -> set[int]:
@@ -171,7 +185,8 @@ def invite(session_id: int):
                                                          for p in catalogue().paths])
     if form.validate_on_submit():
         try:
-            count = scheduling.invite(get_user(current_user.id), session, _invitee_ids(form))
+            count = scheduling.invite(get_user(current_user.id), session, _invitee_ids(form),
+                                      utcnow())
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)

@@ -24,7 +24,7 @@ from elearn.modules.workshops.models import (
     SessionState,
     WorkshopSession,
 )
-from elearn.modules.workshops.services import HOLDS_PLACE, lock, promote, taken_places
+from elearn.modules.workshops.services import HOLDS_PLACE, cancel, lock, promote, taken_places
 
 MAX_CAPACITY = 1000
 
@@ -76,6 +76,8 @@ def _check_plan(plan: SessionPlan, scope: set[int] | None) -> None:
         raise DomainError(_l("The session must end after it starts."), field="end_time")
     if not plan.place and not plan.online_url:
         raise DomainError(_l("Give a place or an online link."), field="place")
+    if plan.online_url and not plan.online_url.lower().startswith(("https://", "http://")):
+        raise DomainError(_l("The online link must start with https://."), field="online_url")
     if not 1 <= plan.capacity <= MAX_CAPACITY:
         raise DomainError(_l("Capacity must be between 1 and %(max)d.", max=MAX_CAPACITY),
                           field="capacity")
@@ -154,17 +156,29 @@ def cancel_session(actor: User, session: WorkshopSession, reason: str) -> int:
     return len(people)
 
 
+def cancel_for(actor: User, registration: Registration, now: datetime) -> list[Registration]:
+    """A coordinator cancels someone's place or waiting-list entry, also after the deadline (audited);
+    returns the promoted registrations."""
+    require_manage(actor, registration.session)
+    promoted = cancel(registration, now, "", by_coordinator=True)
+    record(actor.id, "workshop.cancel_registration", f"registration:{registration.id}",
+           user_id=registration.user_id)
+    return promoted
+
+
 def _people(session_id: int, states) -> list[Registration]:
     return list(db.session.scalars(select(Registration).where(
         Registration.session_id == session_id, Registration.state.in_(states))))
 
 
-def invite(actor: User, session: WorkshopSession, user_ids: set[int]) -> int:
+def invite(actor: User, session: WorkshopSession, user_ids: set[int], now: datetime) -> int:
     """Invite these people (only those in the actor's scope, active) and e-mail each new invitee;
-    returns how many were newly invited. Raises Conflict for a cancelled or past session."""
+    returns how many were newly invited. Raises Conflict for a cancelled or started session."""
     require_manage(actor, session)
     if session.state is SessionState.CANCELLED:
         raise Conflict(_l("This session is cancelled."))
+    if now >= session.starts_at:
+        raise Conflict(_l("This session has already started."))
     scope = scope_unit_ids(actor)
     stmt = select(User).where(User.id.in_(user_ids), User.active.is_(True))
     if scope is not None:

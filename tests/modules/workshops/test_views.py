@@ -376,3 +376,30 @@ def test_edit_form_round_trips_the_session(client, auth, coordinator, unit, make
     auth.login(coordinator)
     page = client.get(f"/workshops/manage/sessions/{session.id}/edit").get_data(as_text=True)
     assert 'name="capacity" ' in page and 'value="5"' in page
+
+
+def test_coordinator_cancels_a_place_after_the_deadline_and_the_next_is_promoted(
+        client, auth, coordinator, unit, make_user, make_unit, make_session):
+    session = make_session(unit=unit, capacity=1)
+    session.cancellation_deadline = session.starts_at - 3 * DAY
+    db.session.commit()
+    holder, waiting = make_user(), make_user()
+    held = services.register(session, holder, session.starts_at - 4 * DAY)
+    services.register(session, waiting, session.starts_at - 4 * DAY)
+    db.session.commit()
+    auth.login(make_user(Role.COORDINATOR, unit=make_unit()))
+    assert auth.post(f"/workshops/manage/registrations/{held.id}/cancel", {}).status_code == 403
+    auth.logout()
+    auth.login(coordinator)
+    auth.post(f"/workshops/manage/registrations/{held.id}/cancel", {})
+    assert db.session.get(Registration, held.id).state is S.CANCELLED
+    assert services.find_registration(session.id, waiting.id).state is S.REGISTERED
+
+
+def test_an_online_link_must_be_a_web_address(client, auth, coordinator, unit):
+    auth.login(coordinator)
+    response = auth.post("/workshops/manage/sessions/new",
+                         _form(unit_id=str(unit.id), place="",
+                               online_url="javascript://example.com/%0aalert(1)"))
+    assert response.status_code == 400
+    assert db.session.scalar(select(WorkshopSession)) is None
