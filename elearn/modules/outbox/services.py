@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, has_request_context, render_template, url_for
 
 from elearn.extensions import db
 from elearn.i18n import in_locale
@@ -47,7 +47,8 @@ def queue_message(user, template: str, attachments: tuple[Attachment, ...] = (),
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A full link for an e-mail: the request's host inside a request, else config BASE_URL."""
+    """A full link for an e-mail: to the request's site inside a request, else to config BASE_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    base = request.host_url if has_request_context() else current_app.config["BASE_URL"]
-    return base.rstrip("/") + path
+    return current_app.config["BASE_URL"].rstrip("/") + path

@@ -50,8 +50,8 @@ def calendar_file(session, locale: str, cancelled: bool = False) -> str:
     return ics.calendar(calendar_event(session, locale, cancelled), utcnow())
 
 
-def _attachment(session, user, kind: str) -> tuple[Attachment, ...]:
-    if kind not in CALENDAR:
+def _attachment(session, user, kind: str, with_calendar: bool) -> tuple[Attachment, ...]:
+    if kind not in CALENDAR or not with_calendar:
         return ()
     cancelled = CALENDAR[kind]
     method = "CANCEL" if cancelled or session.state.value == "cancelled" else "REQUEST"
@@ -59,15 +59,19 @@ def _attachment(session, user, kind: str) -> tuple[Attachment, ...]:
                        calendar_file(session, recipient_locale(user), cancelled)),)
 
 
-def send(user, session, kind: str, **context) -> None:
-    """Queue the e-mail of kind (a template in workshops/mail/) to user about session."""
+def send(user, session, kind: str, with_calendar: bool = True, **context) -> None:
+    """Queue the e-mail of kind (a template in workshops/mail/) to user about session, with a
+    calendar file for the kinds that change a booking (unless with_calendar is False: people on the
+    waiting list have nothing in their calendar)."""
     with in_locale(recipient_locale(user)):
         details = {"title": title(session, recipient_locale(user)), "when": when(session),
                    "location": location(session)}
-    queue_message(user, f"workshops/mail/{kind}.txt", _attachment(session, user, kind),
+    queue_message(user, f"workshops/mail/{kind}.txt",
+                  _attachment(session, user, kind, with_calendar),
                   session=session, url=absolute_url("workshops.session", session_id=session.id),
                   **details, **context)
 
 
-def registration_changed(registration, kind: str, position: int | None = None) -> None:
-    send(registration.user, registration.session, kind, position=position)
+def registration_changed(registration, kind: str, position: int | None = None,
+                         with_calendar: bool = True) -> None:
+    send(registration.user, registration.session, kind, with_calendar, position=position)

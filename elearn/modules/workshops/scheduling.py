@@ -134,7 +134,8 @@ def update(actor: User, session: WorkshopSession, plan: SessionPlan, reason: str
            reason=reason)
     if moved:
         for registration in _people(session.id, (*HOLDS_PLACE, RegistrationState.WAITLISTED)):
-            notify.send(registration.user, session, "moved", reason=reason)
+            notify.send(registration.user, session, "moved",
+                        registration.state is not RegistrationState.WAITLISTED, reason=reason)
     return promote(session, now)
 
 
@@ -152,7 +153,8 @@ def cancel_session(actor: User, session: WorkshopSession, reason: str) -> int:
     record(actor.id, "workshop.cancel", f"workshop_session:{session.id}", reason=reason)
     people = _people(session.id, (RegistrationState.REGISTERED, RegistrationState.WAITLISTED))
     for registration in people:
-        notify.send(registration.user, session, "session_cancelled", reason=session.cancel_reason)
+        notify.send(registration.user, session, "session_cancelled",
+                    registration.state is RegistrationState.REGISTERED, reason=session.cancel_reason)
     return len(people)
 
 

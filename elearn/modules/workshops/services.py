@@ -188,7 +188,7 @@ def cancel(registration: Registration, now: datetime, reason: str = "",
     registration.state, registration.updated_at = S.CANCELLED, now
     registration.cancel_reason = (reason or "").strip()[:500]
     db.session.flush()
-    notify.registration_changed(registration, "cancelled")
+    notify.registration_changed(registration, "cancelled", with_calendar=held_place)
     return promote(session, now) if held_place else []
 
 

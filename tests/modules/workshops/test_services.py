@@ -283,3 +283,19 @@ def test_attended_workshops_gives_the_latest_danish_date_per_workshop(make_sessi
 
 def test_the_audience_setting_is_stored(make_session):
     assert make_session(audience="invited").audience is Audience.INVITED
+
+
+def test_people_on_the_waiting_list_get_no_calendar_file(make_session, make_user, make_unit):
+    unit = make_unit()
+    coordinator = make_user(scheduling.Role.COORDINATOR, unit=unit)
+    session = make_session(unit=unit, capacity=1)
+    now = session.starts_at - 2 * DAY
+    holder, waiting = make_user(), make_user()
+    services.register(session, holder, now)
+    services.register(session, waiting, now)
+    scheduling.cancel_session(coordinator, session, "Facilitator ill")
+    db.session.commit()
+    last = {m.user_id: m for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))}
+    assert last[holder.id].subject.startswith("Session cancelled") and last[holder.id].attachments
+    assert last[waiting.id].subject.startswith("Session cancelled")
+    assert last[waiting.id].attachments == []
