@@ -82,7 +82,8 @@ def test_registration_state_machine(make_session, make_user, before, full, actio
         assert rows == 1
 
 
-def test_cancelling_promotes_the_first_on_the_waiting_list_and_tells_them(make_session, make_user):
+@pytest.mark.both_databases
+def test_cancelling_promotes_the_first_on_the_waiting_list_and_tells_them(backend, make_session, make_user):
     session = make_session(capacity=1)
     holder, first, second = make_user(), make_user(), make_user()
     now = session.starts_at - 2 * DAY
@@ -267,7 +268,8 @@ def test_check_in_then_confirm_marks_attended(make_session, make_user):
     assert services.find_registration(session.id, absent.id).state is S.REGISTERED
 
 
-def test_attended_workshops_gives_the_latest_danish_date_per_workshop(make_session, make_user):
+@pytest.mark.both_databases
+def test_attended_workshops_gives_the_latest_danish_date_per_workshop(backend, make_session, make_user):
     person = make_user()
     early = make_session(starts_in=-timedelta(days=30))
     late = make_session(starts_in=-timedelta(days=3))
@@ -299,3 +301,23 @@ def test_people_on_the_waiting_list_get_no_calendar_file(make_session, make_user
     assert last[holder.id].subject.startswith("Session cancelled") and last[holder.id].attachments
     assert last[waiting.id].subject.startswith("Session cancelled")
     assert last[waiting.id].attachments == []
+
+
+@pytest.mark.both_databases
+def test_coordinator_lists_count_places_waiting_list_and_attendance(backend, make_session,
+                                                                    make_user, make_unit):
+    from elearn.modules.workshops import queries
+
+    unit = make_unit()
+    upcoming = make_session(unit=unit, capacity=1)
+    past = make_session(unit=unit, starts_in=-timedelta(days=3))
+    for person in (make_user(), make_user()):
+        services.register(upcoming, person, upcoming.starts_at - DAY)
+    _place(past, make_user(), S.ATTENDED, past.starts_at - DAY)
+    _place(past, make_user(), S.NO_SHOW, past.starts_at - DAY)
+    db.session.commit()
+    [row] = queries.sessions_in_scope({unit.id}, upcoming.starts_at - DAY)
+    assert (row.counts.registered, row.counts.waitlisted, row.fill_percent) == (1, 1, 100)
+    [old] = queries.sessions_in_scope({unit.id}, upcoming.starts_at - DAY, past=True)
+    assert (old.counts.attended, old.counts.no_show, old.counts.registered) == (1, 1, 2)
+    assert queries.sessions_in_scope({unit.id + 1000}, upcoming.starts_at - DAY) == []

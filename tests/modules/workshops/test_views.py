@@ -403,3 +403,34 @@ def test_an_online_link_must_be_a_web_address(client, auth, coordinator, unit):
                                online_url="javascript://example.com/%0aalert(1)"))
     assert response.status_code == 400
     assert db.session.scalar(select(WorkshopSession)) is None
+
+
+GARBAGE = {"workshop_slug": "x" * 5000, "unit_id": "99999999999999999999", "date": "0000-00-00",
+           "start_time": "25:61", "end_time": "-1", "capacity": "1e9", "audience": "\x00",
+           "registration_deadline": "tomorrow", "unit_ids": ["a", "-1"], "path": "../../etc",
+           "emails": "not an address", "rating": "NaN", "status": "deleted", "attendance": "maybe",
+           "reason": "x" * 10000, "topic": "", "cancel-reason": "x" * 10000}
+
+
+@pytest.mark.parametrize("url", [
+    "/workshops/manage/sessions/new", "/workshops/manage/sessions/{id}/edit",
+    "/workshops/manage/sessions/{id}/cancel", "/workshops/manage/sessions/{id}/invite",
+    "/workshops/sessions/{id}/register", "/workshops/sessions/{id}/cancel",
+    "/workshops/sessions/{id}/feedback", "/workshops/needs/new",
+    "/workshops/manage/needs/{need}/status", "/workshops/registrations/{registration}/attendance",
+    "/workshops/manage/registrations/{registration}/cancel",
+    "/workshops/sessions/{id}/confirm-check-ins", "/workshops/check-in/{token}",
+])
+def test_garbage_input_never_causes_a_server_error(client, auth, make_user, make_session, url):
+    admin = make_user(Role.ADMIN)
+    session = make_session()
+    registration = services.register(session, admin, session.starts_at - DAY)
+    need = KnowledgeNeed(user_id=admin.id, topic="x", status=NeedStatus.NEW)
+    db.session.add(need)
+    db.session.commit()
+    auth.login(admin)
+    url = url.format(id=session.id, need=need.id, registration=registration.id,
+                     token=checkin.make_token(session.id))
+    response = auth.post(url, GARBAGE)
+    assert response.status_code < 500
+    assert client.get(url + "?page=-1&past=%00&status=%FF").status_code < 500
