@@ -39,7 +39,10 @@ def shortcuts_for(user) -> list[dict]:
     cards = [{"url": url_for("courses.modules"), "label": _l("Course modules"),
               "description": _l("Read the modules of your learning paths and see your progress.")},
              {"url": url_for("courses.search"), "label": _l("Search"),
-              "description": _l("Find a topic across the course and the reference cards.")}]
+              "description": _l("Find a topic across the course and the reference cards.")},
+             {"url": url_for("workshops.index"), "label": _l("Workshops"),
+              "description": _l("Register for workshop sessions, and tell the coordinators what you "
+                                "need to learn.")}]
     if user.has_role(Role.COORDINATOR, Role.ADMIN):
         cards.append({"url": url_for("admin.people"), "label": _l("People in your units"),
                       "description": _l("Who is in the units you coordinate.")})
