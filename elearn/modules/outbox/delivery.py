@@ -153,7 +153,7 @@ def _deliver_one(transport, message: OutboxMessage, now, max_attempts: int,
                  report: DeliveryReport) -> None:
     try:
         transport.send(message)
-    except (OSError, smtplib.SMTPException) as error:
+    except Exception as error:  # noqa: BLE001  (any failure is this message's attempt; go on)
         _tally(report, _record_failure(message, error, now, max_attempts))
     else:
         message.status, message.sent_at = MessageStatus.SENT, utcnow()

@@ -163,3 +163,21 @@ def test_two_senders_at_once_send_each_message_once(app, backend, make_user):
     assert sorted(transport.sent) == sorted(ids)
     db.session.expire_all()
     assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {MessageStatus.SENT}
+
+
+class BrokenOnFirst(CountingTransport):
+    def send(self, message):
+        if not self.sent:
+            self.sent.append(-1)
+            raise ValueError("cannot encode this address")
+        super().send(message)
+
+
+def test_one_bad_message_does_not_stop_the_others(make_user):
+    first, second = _queue(make_user(), count=2)
+    report = delivery.deliver_due(BrokenOnFirst(), max_attempts=3)
+    assert (report.sent, report.retrying) == (1, 1)
+    db.session.refresh(first)
+    assert first.status is MessageStatus.PENDING and "ValueError" in first.last_error
+    db.session.refresh(second)
+    assert second.status is MessageStatus.SENT
