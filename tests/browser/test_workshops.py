@@ -31,7 +31,7 @@ def workshop(seed, people) -> dict:
 def test_register_cancel_and_the_waiting_colleague_is_promoted(browser, live_server, page, people,
                                                                workshop, assert_accessible):
     log_in(page, people["learner"])
-    page.get_by_role("link", name="Workshops", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Workshops").click()
     assert_accessible(page)
     page.get_by_role("link", name="Case workshop").first.click()
     assert_accessible(page)
