@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -97,10 +98,19 @@ def _problem_free(source: SourceFile, problems: list[Problem]) -> bool:
 
 def load_workshops(root: Path) -> tuple[MappingProxyType, list[Problem]]:
     """The workshops in root/workshops (slug -> Workshop) and the problems found. A missing folder
-    means no workshops; it is not an error."""
+    means no workshops; it is not an error. Unchanged files are not read twice (apps are built
+    often in tests and the CLI)."""
+    files = sorted((root / FOLDER).glob("*.md"))
+    signature = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+    workshops, problems = _load(root, signature)
+    return workshops, list(problems)
+
+
+@lru_cache(maxsize=16)
+def _load(root: Path, signature: tuple) -> tuple[MappingProxyType, tuple[Problem, ...]]:
     problems: list[Problem] = []
     by_slug: dict[str, dict[str, SourceFile]] = {}
-    for path in sorted((root / FOLDER).glob("*.md")):
+    for path in (Path(entry[0]) for entry in signature):
         label = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
         source = read_source(path, label, problems)
         if source and _problem_free(source, problems):
@@ -112,7 +122,7 @@ def load_workshops(root: Path) -> tuple[MappingProxyType, list[Problem]]:
         workshops[slug] = Workshop(slug, first["minutes"], tuple(first["audience"]),
                                    first["reviewed"], MappingProxyType(
                                        {loc: _text(files[loc]) for loc in LOCALES if loc in files}))
-    return MappingProxyType(dict(sorted(workshops.items()))), problems
+    return MappingProxyType(dict(sorted(workshops.items()))), tuple(problems)
 
 
 def init_workshops(app: Flask) -> None:
