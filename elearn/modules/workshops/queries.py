@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
@@ -13,6 +13,7 @@ from elearn.extensions import db
 from elearn.modules.auth.models import User
 from elearn.modules.workshops.models import (
     Audience,
+    Feedback,
     Invitation,
     Registration,
     RegistrationState,
@@ -117,15 +118,27 @@ def invitees(session_id: int) -> list[User]:
 class Dashboard:
     registrations: list[SessionRow]
     invitations: list[SessionRow]
+    feedback_due: list[WorkshopSession]
+
+
+#: How long after a session its attendees are reminded on the dashboard to give feedback.
+FEEDBACK_WINDOW = timedelta(days=30)
 
 
 def dashboard(user_id: int, now: datetime) -> Dashboard:
-    """The user's upcoming registrations and the invitations they have not answered."""
+    """The user's upcoming registrations, the invitations they have not answered, and the recent
+    sessions they attended without giving feedback yet."""
     rows = [row for row in sessions_for_learner(user_id, now)
             if row.session.state is SessionState.SCHEDULED]
+    given = select(Feedback.session_id).where(Feedback.user_id == user_id)
+    due = db.session.scalars(
+        select(WorkshopSession).join(Registration, Registration.session_id == WorkshopSession.id)
+        .where(Registration.user_id == user_id, Registration.state == RegistrationState.ATTENDED,
+               WorkshopSession.starts_at >= now - FEEDBACK_WINDOW, WorkshopSession.id.not_in(given))
+        .order_by(WorkshopSession.starts_at.desc()))
     return Dashboard([r for r in rows if r.my_state in (RegistrationState.REGISTERED,
                                                         RegistrationState.WAITLISTED)],
-                     [r for r in rows if r.invited and r.my_state is None])
+                     [r for r in rows if r.invited and r.my_state is None], list(due))
 
 
 def neutralise(value) -> str:

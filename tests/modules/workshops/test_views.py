@@ -434,3 +434,27 @@ def test_garbage_input_never_causes_a_server_error(client, auth, make_user, make
     response = auth.post(url, GARBAGE)
     assert response.status_code < 500
     assert client.get(url + "?page=-1&past=%00&status=%FF").status_code < 500
+
+
+def test_dashboard_asks_attendees_for_feedback_once(client, auth, make_user, make_session):
+    person = make_user()
+    session = make_session(starts_in=-timedelta(days=2))
+    db.session.add(Registration(session_id=session.id, user_id=person.id, state=S.ATTENDED,
+                                queued_at=session.starts_at - DAY, updated_at=session.starts_at))
+    db.session.commit()
+    auth.login(person)
+    feedback_link = f"/workshops/sessions/{session.id}/feedback"
+    assert feedback_link in client.get("/").get_data(as_text=True)
+    auth.post(feedback_link, {"rating": "3"})
+    assert feedback_link not in client.get("/").get_data(as_text=True)
+
+
+def test_the_waiting_list_is_numbered_for_the_coordinator(client, auth, coordinator, unit,
+                                                          make_user, make_session):
+    session = make_session(unit=unit, capacity=1)
+    for person in (make_user(), make_user(), make_user()):
+        services.register(session, person, session.starts_at - DAY)
+    db.session.commit()
+    auth.login(coordinator)
+    text = client.get(f"/workshops/manage/sessions/{session.id}").get_data(as_text=True)
+    assert "no. 1" in text and "no. 2" in text and "no. 3" not in text
