@@ -17,6 +17,15 @@ class CalendarEvent:
     description: str
     url: str
     cancelled: bool = False
+    organizer: str = ""  # e-mail address; needed with an attendee (iTIP REQUEST and CANCEL)
+    attendee: str = ""  # e-mail address of the person the file is sent to
+
+    @property
+    def method(self) -> str:
+        """CANCEL for a cancellation, REQUEST for a booking sent to one person, else PUBLISH."""
+        if self.cancelled:
+            return "CANCEL"
+        return "REQUEST" if self.attendee else "PUBLISH"
 
 
 def escape(text: str) -> str:
@@ -44,10 +53,10 @@ def _utc(moment: datetime) -> str:
 
 
 def calendar(event: CalendarEvent, stamp: datetime) -> str:
-    """The .ics text: METHOD:REQUEST for a booking, METHOD:CANCEL when the event is cancelled."""
+    """The .ics text (see CalendarEvent.method)."""
     lines = [
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//elearn//workshops//EN", "CALSCALE:GREGORIAN",
-        f"METHOD:{'CANCEL' if event.cancelled else 'REQUEST'}",
+        f"METHOD:{event.method}",
         "BEGIN:VEVENT",
         f"UID:{event.uid}",
         f"SEQUENCE:{event.sequence}",
@@ -61,5 +70,10 @@ def calendar(event: CalendarEvent, stamp: datetime) -> str:
     ]
     if event.url:
         lines.append(f"URL:{event.url}")
+    if event.organizer:
+        lines.append(f"ORGANIZER:mailto:{event.organizer}")
+    if event.attendee:
+        lines.append(f"ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:"
+                     f"mailto:{event.attendee}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return "".join(fold(line) + "\r\n" for line in lines)

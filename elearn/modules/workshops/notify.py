@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
+from flask import current_app
 from flask_babel import format_date, format_time
 
 from elearn.clock import utcnow
@@ -35,7 +38,8 @@ def location(session) -> str:
     return ", ".join(part for part in (session.place, session.online_url) if part)
 
 
-def calendar_event(session, locale: str, cancelled: bool = False) -> ics.CalendarEvent:
+def calendar_event(session, locale: str, cancelled: bool = False,
+                   attendee: str = "") -> ics.CalendarEvent:
     url = absolute_url("workshops.session", session_id=session.id)
     workshop = workshops().get(session.workshop_slug)
     summary = workshop.text(locale).summary if workshop else ""
@@ -43,20 +47,22 @@ def calendar_event(session, locale: str, cancelled: bool = False) -> ics.Calenda
         uid=f"workshop-session-{session.id}@elearn", sequence=session.revision,
         starts_at=session.starts_at, ends_at=session.ends_at, summary=title(session, locale),
         location=location(session), description=f"{summary}\n{url}".strip(), url=url,
-        cancelled=cancelled or session.state.value == "cancelled")
+        cancelled=cancelled or session.state.value == "cancelled",
+        organizer=parseaddr(current_app.config["SMTP_FROM"])[1] if attendee else "",
+        attendee=attendee)
 
 
-def calendar_file(session, locale: str, cancelled: bool = False) -> str:
-    return ics.calendar(calendar_event(session, locale, cancelled), utcnow())
+def calendar_file(session, locale: str, cancelled: bool = False, attendee: str = "") -> str:
+    """The session's .ics: PUBLISH for a download, REQUEST (or CANCEL) when sent to attendee."""
+    return ics.calendar(calendar_event(session, locale, cancelled, attendee), utcnow())
 
 
 def _attachment(session, user, kind: str, with_calendar: bool) -> tuple[Attachment, ...]:
     if kind not in CALENDAR or not with_calendar:
         return ()
-    cancelled = CALENDAR[kind]
-    method = "CANCEL" if cancelled or session.state.value == "cancelled" else "REQUEST"
-    return (Attachment(f"workshop-{session.id}.ics", f"text/calendar; method={method}",
-                       calendar_file(session, recipient_locale(user), cancelled)),)
+    event = calendar_event(session, recipient_locale(user), CALENDAR[kind], user.email)
+    return (Attachment(f"workshop-{session.id}.ics", f"text/calendar; method={event.method}",
+                       ics.calendar(event, utcnow())),)
 
 
 def send(user, session, kind: str, with_calendar: bool = True, **context) -> None:

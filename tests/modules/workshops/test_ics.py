@@ -19,7 +19,8 @@ def _event(**changes):
 
 
 def test_calendar_file_reads_back_with_the_same_values():
-    text = ics.calendar(_event(), datetime(2026, 11, 1, 12, 0))
+    text = ics.calendar(_event(organizer="noreply@politi.example", attendee="mette@politi.example"),
+                        datetime(2026, 11, 1, 12, 0))
     calendar = icalendar.Calendar.from_ical(text)
     assert calendar["METHOD"] == "REQUEST"
     [event] = calendar.walk("VEVENT")
@@ -31,6 +32,14 @@ def test_calendar_file_reads_back_with_the_same_values():
     assert str(event["SUMMARY"]) == "Samtalen med udøveren; samtykke, henvisning\\DSC"
     assert str(event["LOCATION"]) == "Horsens politistation, mødelokale 2"
     assert str(event["DESCRIPTION"]) == "Linje et\nLinje to " + "ø" * 80
+    assert str(event["ORGANIZER"]) == "mailto:noreply@politi.example"
+    assert str(event["ATTENDEE"]) == "mailto:mette@politi.example"
+
+
+def test_a_download_is_published_without_people():
+    calendar = icalendar.Calendar.from_ical(ics.calendar(_event(), START))
+    assert calendar["METHOD"] == "PUBLISH"
+    assert "ORGANIZER" not in calendar.walk("VEVENT")[0]
 
 
 def test_lines_are_folded_at_75_octets_with_crlf():
