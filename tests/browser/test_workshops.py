@@ -5,9 +5,13 @@ from datetime import timedelta
 
 import pytest
 
+from elearn.clock import utcnow
+from elearn.extensions import db
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
 from elearn.modules.units.services import find_unit
+from elearn.modules.workshops.feedback import send_need
+from elearn.modules.workshops.models import Feedback, Registration
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD, create_session
 
@@ -20,6 +24,12 @@ def _workshop(admin_email: str) -> dict:
                                      unit_id=unit.id, password=PASSWORD)
     admin = accounts.find_user_by_email(admin_email)
     session = create_session(unit, capacity=1, starts_in=timedelta(days=5), facilitator=admin)
+    past = create_session(unit, starts_in=-timedelta(days=5), facilitator=admin)
+    db.session.add(Registration(session_id=past.id, user_id=colleague.id, state="attended",
+                                queued_at=past.starts_at, updated_at=past.starts_at))
+    db.session.add(Feedback(session_id=past.id, user_id=colleague.id, rating=4, useful="Role play",
+                            missing="More on consent"))
+    send_need(colleague, "Digital stalking", "Apps that track a phone", "case-workshop", utcnow())
     return {"session_id": session.id, "colleague": colleague.email}
 
 
@@ -65,7 +75,7 @@ COORDINATOR_PAGES = ["/workshops/manage", "/workshops/manage?past=1",
                      "/workshops", "/workshops/themes/case-workshop", "/workshops/sessions/{id}"]
 #: The pages a coordinator and a learner use most, scanned in Danish as well.
 KEY_PAGES = ["/workshops", "/workshops/sessions/{id}", "/workshops/manage/sessions/{id}",
-             "/workshops/sessions/{id}/sign-in"]
+             "/workshops/sessions/{id}/sign-in", "/workshops/manage/needs"]
 
 
 @pytest.mark.parametrize(("locale", "urls"), [("en-GB", COORDINATOR_PAGES), ("da-DK", KEY_PAGES)])
@@ -73,6 +83,8 @@ def test_workshop_pages_pass_axe(browser, live_server, people, workshop, assert_
                                  urls):
     context = browser.new_context(base_url=live_server, locale=locale)
     page = context.new_page()
+    errors = []  # console errors, CSP violations included (the inline QR code SVG must cause none)
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     log_in(page, people["admin"])
     if locale == "da-DK":
         assert page.locator("html").get_attribute("lang") == "da"
@@ -80,6 +92,7 @@ def test_workshop_pages_pass_axe(browser, live_server, people, workshop, assert_
         page.goto(url.format(id=workshop["session_id"]))
         assert_accessible(page)
     context.close()
+    assert errors == []
 
 
 def test_session_form_errors_are_accessible(page, people, workshop, assert_accessible):
