@@ -25,6 +25,7 @@ NAVIGATION = (
     NavItem(_l("Modules"), "courses.modules"),
     NavItem(_l("Reference cards"), "courses.cards"),
     NavItem(_l("People"), "admin.people", (Role.COORDINATOR, Role.ADMIN)),
+    NavItem(_l("Item analysis"), "quizzes.analysis_index", (Role.COORDINATOR, Role.ADMIN)),
     NavItem(_l("Users"), "admin.users", (Role.ADMIN,)),
     NavItem(_l("Units"), "admin.units_list", (Role.ADMIN,)),
     NavItem(_l("Account"), "auth.account"),

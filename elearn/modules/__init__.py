@@ -4,5 +4,6 @@ from elearn.modules.admin.views import bp as admin_bp
 from elearn.modules.auth.views import bp as auth_bp
 from elearn.modules.core.views import bp as core_bp
 from elearn.modules.courses.views import bp as courses_bp
+from elearn.modules.quizzes.views import bp as quizzes_bp
 
-BLUEPRINTS = (core_bp, auth_bp, courses_bp, admin_bp)
+BLUEPRINTS = (core_bp, auth_bp, courses_bp, quizzes_bp, admin_bp)
