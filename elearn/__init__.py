@@ -8,11 +8,11 @@ from flask import Flask
 
 from elearn import config
 from elearn.commands import register_commands
+from elearn.content import load_content
 from elearn.errors import register_error_handlers
 from elearn.extensions import csrf, db, init_reads, limiter, login_manager, migrate
 from elearn.i18n import init_i18n
 from elearn.modules import BLUEPRINTS
-from elearn.content import load_content
 from elearn.routing import init_routing
 from elearn.security import init_security
 from elearn.templating import init_templating

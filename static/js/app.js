@@ -5,9 +5,69 @@
     var button = event.target.closest("[data-print]");
     if (button) { window.print(); }
   });
+  var quiz = document.querySelector("form[data-autosave]");
+  if (quiz && window.fetch && window.FormData && window.URLSearchParams) { autosave(quiz); }
+  var timer = document.querySelector("[data-seconds-left]");
+  if (timer) { countdown(timer); }
   if ("serviceWorker" in navigator && window.isSecureContext) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
     });
+  }
+
+  // Quiz answers are saved as they are given; the page's buttons save them too, without script.
+  function autosave(form) {
+    var status = form.querySelector("[data-save-status]");
+    var counter = document.querySelector("[data-answered-count]");
+    var waiting = null;
+    function say(text) { status.textContent = ""; window.setTimeout(function () { status.textContent = text; }, 50); }
+    function save() {
+      var body = new URLSearchParams(new FormData(form));
+      fetch(form.action, { method: "POST", body: body, credentials: "same-origin",
+                           headers: { "Accept": "application/json" } })
+        .then(function (response) {
+          var type = response.headers.get("Content-Type") || "";
+          if (response.redirected || type.indexOf("json") < 0) { throw new Error("logged-out"); }
+          return response.json().then(function (data) {
+            if (!response.ok) { throw new Error(data.message || "failed"); }
+            return data;
+          });
+        })
+        .then(function (data) {
+          say(form.dataset.savedText);
+          if (counter) {
+            counter.textContent = form.dataset.countText.replace("{answered}", data.answered)
+              .replace("{total}", data.total);
+          }
+        })
+        .catch(function (error) {
+          say(error.message === "logged-out" ? form.dataset.loggedOutText :
+              (error.message === "failed" || error instanceof TypeError ? form.dataset.failedText : error.message));
+        });
+    }
+    form.addEventListener("change", function () {
+      window.clearTimeout(waiting);
+      waiting = window.setTimeout(save, 250);
+    });
+  }
+
+  function countdown(timer) {
+    var end = Date.now() + 1000 * parseInt(timer.dataset.secondsLeft, 10);
+    var shown = timer.querySelector(".timer-left");
+    var live = document.querySelector("[data-save-status]");
+    var warned = {};
+    function tick() {
+      var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      var minutes = Math.floor(left / 60), seconds = left % 60;
+      shown.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+      [300, 60].forEach(function (mark) {
+        if (left <= mark && left > 0 && !warned[mark] && live) {
+          warned[mark] = true;
+          live.textContent = timer.dataset["warn" + mark];
+        }
+      });
+      if (left > 0) { window.setTimeout(tick, 1000); }
+    }
+    tick();
   }
 }());
