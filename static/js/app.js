@@ -23,7 +23,7 @@
     function say(text) { status.textContent = ""; window.setTimeout(function () { status.textContent = text; }, 50); }
     function save() {
       var body = new URLSearchParams(new FormData(form));
-      fetch(form.action, { method: "POST", body: body, credentials: "same-origin",
+      fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin",
                            headers: { "Accept": "application/json" } })
         .then(function (response) {
           var type = response.headers.get("Content-Type") || "";
