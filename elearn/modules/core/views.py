@@ -16,6 +16,7 @@ from elearn.modules.auth.models import Role
 from elearn.modules.auth.services import set_locale
 from elearn.modules.courses import pages
 from elearn.modules.courses.services import catalogue
+from elearn.modules.quizzes.pages import open_attempt_links
 from elearn.security import safe_next
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -28,6 +29,7 @@ def dashboard():
     return render_template("core/dashboard.html", shortcuts=shortcuts_for(current_user),
                            role_names=[ROLE_LABELS[role] for role in sorted(current_user.roles)],
                            resume=pages.resume_links(catalogue(), current_user.id, locale),
+                           attempts=open_attempt_links(current_user.id, locale),
                            cards=pages.card_list(catalogue(), locale))
 
 
@@ -38,8 +40,11 @@ def shortcuts_for(user) -> list[dict]:
              {"url": url_for("courses.search"), "label": _l("Search"),
               "description": _l("Find a topic across the course and the reference cards.")}]
     if user.has_role(Role.COORDINATOR, Role.ADMIN):
-        cards.append({"url": url_for("admin.people"), "label": _l("People in your units"),
-                      "description": _l("Who is in the units you coordinate.")})
+        cards += [{"url": url_for("admin.people"), "label": _l("People in your units"),
+                   "description": _l("Who is in the units you coordinate.")},
+                  {"url": url_for("quizzes.analysis_index"), "label": _l("Item analysis"),
+                   "description": _l("Which quiz questions people get wrong, and which options "
+                                     "they choose.")}]
     if user.has_role(Role.ADMIN):
         cards += [
             {"url": url_for("admin.users"), "label": _l("Users"),

@@ -51,13 +51,13 @@ class QuestionStat:
     options: tuple[OptionStat, ...]
 
 
-def _scoped(quiz: Quiz, unit_ids: set[int] | None):
-    query = select(QuizAttempt.id, QuizAttempt.score).where(
-        QuizAttempt.quiz_slug == quiz.slug, QuizAttempt.mode == AttemptMode.GRADED,
-        QuizAttempt.state == AttemptState.SUBMITTED)
+def _filters(quiz: Quiz, unit_ids: set[int] | None, query):
+    """Graded, submitted attempts at quiz by people in the units (None: everybody)."""
+    query = query.where(QuizAttempt.quiz_slug == quiz.slug, QuizAttempt.mode == AttemptMode.GRADED,
+                        QuizAttempt.state == AttemptState.SUBMITTED)
     if unit_ids is not None:
         query = query.join(User, User.id == QuizAttempt.user_id).where(User.unit_id.in_(unit_ids))
-    return query.cte("scoped")
+    return query
 
 
 def attempt_counts(unit_ids: set[int] | None) -> dict[str, int]:
@@ -69,9 +69,10 @@ def attempt_counts(unit_ids: set[int] | None) -> dict[str, int]:
     return dict(db.session.execute(query.group_by(QuizAttempt.quiz_slug)).all())
 
 
-def _question_rows(scoped):
-    ranked = select(scoped.c.id, func.row_number().over(order_by=(scoped.c.score, scoped.c.id))
-                    .label("rank"), func.count().over().label("n")).cte("ranked")
+def _question_rows(quiz: Quiz, unit_ids: set[int] | None):
+    ranked = _filters(quiz, unit_ids, select(
+        QuizAttempt.id, func.row_number().over(order_by=(QuizAttempt.score, QuizAttempt.id))
+        .label("rank"), func.count().over().label("n"))).cte("ranked")
     group = cast(ranked.c.n * 27 / 100, Integer)
     score = AttemptQuestion.score
     return db.session.execute(
@@ -83,10 +84,10 @@ def _question_rows(scoped):
         .group_by(AttemptQuestion.question_id)).all()
 
 
-def _option_counts(scoped) -> dict[tuple[str, str], int]:
-    rows = db.session.execute(
-        select(AttemptChoice.question_id, AttemptChoice.option_id, func.count())
-        .join(scoped, scoped.c.id == AttemptChoice.attempt_id)
+def _option_counts(quiz: Quiz, unit_ids: set[int] | None) -> dict[tuple[str, str], int]:
+    rows = db.session.execute(_filters(quiz, unit_ids, select(
+        AttemptChoice.question_id, AttemptChoice.option_id, func.count())
+        .join(QuizAttempt, QuizAttempt.id == AttemptChoice.attempt_id))
         .group_by(AttemptChoice.question_id, AttemptChoice.option_id)).all()
     return {(question, option): count for question, option, count in rows}
 
@@ -104,12 +105,12 @@ def _options(question: Question, counts: dict, answered: int, locale: str, label
 def item_analysis(quiz: Quiz, unit_ids: set[int] | None, locale: str,
                   labels: dict) -> tuple[int, list[QuestionStat]]:
     """The number of attempts analysed and each question's figures, the most often missed first."""
-    scoped = _scoped(quiz, unit_ids)
-    total = db.session.scalar(select(func.count()).select_from(scoped)) or 0
-    counts = _option_counts(scoped)
+    total = db.session.scalar(_filters(quiz, unit_ids, select(func.count(QuizAttempt.id)))) or 0
+    counts = _option_counts(quiz, unit_ids)
     parents = {part.id: q for q in quiz.questions for part in q.parts}
     stats = []
-    for question_id, drawn, answered, right, mean, upper, lower, group in _question_rows(scoped):
+    for question_id, drawn, answered, right, mean, upper, lower, group in _question_rows(quiz,
+                                                                                          unit_ids):
         question = quiz.question(question_id)
         if question is None:  # removed from the pool since; its old figures mean nothing now
             continue

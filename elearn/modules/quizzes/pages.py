@@ -83,6 +83,22 @@ def overview(quiz: Quiz, module: CourseModule, user_id: int, locale: str, now: d
         url_for("quizzes.resume", attempt_id=refresher) if refresher else None)
 
 
+@dataclass(frozen=True)
+class OpenAttempt:
+    title: Markup
+    url: str
+    refresher: bool
+    deadline: datetime | None
+
+
+def open_attempt_links(user_id: int, locale: str) -> list[OpenAttempt]:
+    """The learner's unfinished attempts, for the dashboard (a quiz since removed is left out)."""
+    bank = services.quiz_bank()
+    return [OpenAttempt(quiz.title(locale), url_for("quizzes.resume", attempt_id=attempt.id),
+                        attempt.mode is AttemptMode.REFRESHER, attempt.deadline_at)
+            for attempt in services.open_attempts(user_id) if (quiz := bank.quiz(attempt.quiz_slug))]
+
+
 def first_open_page(attempt: QuizAttempt, rows: list[AttemptQuestion]) -> int:
     """The page of the first unanswered question, else the last page."""
     pending = [row.item for row in rows if row.answer is None]

@@ -253,6 +253,13 @@ def history(user_id: int, quiz: Quiz) -> list[QuizAttempt]:
                                                               QuizAttempt.id.desc())))
 
 
+def open_attempts(user_id: int) -> list[QuizAttempt]:
+    """The learner's unfinished attempts (graded and refreshers), most recently started first."""
+    return list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.state == AttemptState.IN_PROGRESS)
+        .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())))
+
+
 def last_refresher(user_id: int, quiz_slug: str) -> QuizAttempt | None:
     """The learner's latest submitted refresher at quiz (certification: "refreshed within N months")."""
     return db.session.scalar(select(QuizAttempt).where(

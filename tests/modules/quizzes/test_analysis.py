@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event
 
 from elearn.clock import utcnow
@@ -20,6 +21,7 @@ def take(user, quiz, module, wrong=()):
     db.session.commit()
 
 
+@pytest.mark.both_databases
 def test_figures_per_question_from_three_queries(app, make_unit, make_user, quiz, module):
     unit = make_unit()
     everything = {q.id for q in quiz.index.values()}

@@ -170,3 +170,15 @@ def test_a_page_outside_the_attempt_is_404(client, auth, make_user):
     assert client.get(f"/attempts/{attempt_id}/0").status_code == 404
     assert client.get("/attempts/99999999999/1").status_code == 404
     assert client.get("/quizzes/no-such-quiz").status_code == 404
+
+
+def test_the_dashboard_offers_to_continue_an_unfinished_quiz(client, auth, make_user):
+    user = make_user()
+    auth.login(user)
+    attempt_id = start(auth)
+    auth.logout()
+    auth.login(user)
+    page = client.get("/").get_data(as_text=True)
+    assert "Continue the quiz: Second steps quiz" in page and f"/attempts/{attempt_id}" in page
+    auth.post(f"/attempts/{attempt_id}/submit", {})
+    assert "Continue the quiz" not in client.get("/").get_data(as_text=True)
