@@ -16,24 +16,47 @@
   }
 
   // Quiz answers are saved as they are given; the page's buttons save them too, without script.
+  // An answer that cannot be saved (no connection, logged out) is kept in this browser and sent
+  // again when the page is next opened, so it is not lost.
   function autosave(form) {
     var status = form.querySelector("[data-save-status]");
     var counter = document.querySelector("[data-answered-count]");
+    var key = "elearn-unsaved:" + form.getAttribute("action");
     var waiting = null;
     function say(text) { status.textContent = ""; window.setTimeout(function () { status.textContent = text; }, 50); }
+    function answers() {
+      var pairs = [];
+      new FormData(form).forEach(function (value, name) { if (name !== "csrf_token") { pairs.push([name, value]); } });
+      return pairs;
+    }
+    function keep() { try { window.localStorage.setItem(key, JSON.stringify(answers())); } catch (e) { /* private mode */ } }
+    function forget() { try { window.localStorage.removeItem(key); } catch (e) { /* private mode */ } }
+    function restore() {
+      var kept = null;
+      try { kept = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+      if (!kept) { return false; }
+      form.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (input) { input.checked = false; });
+      kept.forEach(function (pair) {
+        form.querySelectorAll("[name='" + pair[0] + "']").forEach(function (field) {
+          if (field.tagName === "SELECT") { field.value = pair[1]; } else if (field.value === pair[1]) { field.checked = true; }
+        });
+      });
+      return true;
+    }
     function save() {
       var body = new URLSearchParams(new FormData(form));
       fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin",
-                           headers: { "Accept": "application/json" } })
+                                           headers: { "Accept": "application/json" } })
         .then(function (response) {
           var type = response.headers.get("Content-Type") || "";
           if (response.redirected || type.indexOf("json") < 0) { throw new Error("logged-out"); }
           return response.json().then(function (data) {
-            if (!response.ok) { throw new Error(data.message || "failed"); }
+            if (!response.ok) { forget(); throw new Error(data.message || "failed"); }
             return data;
           });
         })
         .then(function (data) {
+          forget();
           say(form.dataset.savedText);
           if (counter) {
             counter.textContent = form.dataset.countText.replace("{answered}", data.answered)
@@ -41,14 +64,18 @@
           }
         })
         .catch(function (error) {
+          var lost = error.message === "logged-out" || error instanceof TypeError;
+          if (lost) { keep(); }
           say(error.message === "logged-out" ? form.dataset.loggedOutText :
-              (error.message === "failed" || error instanceof TypeError ? form.dataset.failedText : error.message));
+              (lost || error.message === "failed" ? form.dataset.failedText : error.message));
         });
     }
     form.addEventListener("change", function () {
       window.clearTimeout(waiting);
       waiting = window.setTimeout(save, 250);
     });
+    form.addEventListener("submit", forget);
+    if (restore()) { save(); }
   }
 
   function countdown(timer) {

@@ -86,3 +86,21 @@ def test_the_quiz_page_in_danish_is_accessible(page, people, assert_accessible):
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(re.compile(r".*/attempts/\d+/1$"))
     assert_accessible(page)
+
+
+def test_an_answer_given_offline_is_saved_when_the_page_is_opened_again(page, live_app, people):
+    log_in(page, people["learner"])
+    page.goto("/quizzes/second-steps")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.wait_for_url(re.compile(r".*/attempts/\d+/1$"))
+    page.context.set_offline(True)
+    page.locator("input[type=radio]").first.check()
+    page.get_by_text("Not saved: no connection.", exact=False).wait_for()
+    page.context.set_offline(False)
+    page.errors.clear()  # the failed request was the point of this test
+    page.reload()
+    page.get_by_text("Answer saved.").wait_for()
+    assert page.locator("input[type=radio]").first.is_checked()
+    with live_app.app_context():
+        attempt = db.session.scalar(select(QuizAttempt))
+        assert any(row.answer for row in services.questions_of(attempt))
