@@ -25,7 +25,7 @@ from elearn.extensions import db
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role, User
 from elearn.modules.courses.services import catalogue
-from elearn.modules.quizzes import analysis, answers, services
+from elearn.modules.quizzes import analysis, answers, services, submission
 from elearn.modules.quizzes.drawing import draw, option_token
 from elearn.modules.quizzes.models import (
     AttemptChoice,
@@ -84,12 +84,12 @@ def lifecycle(count: int) -> None:
             on_page = services.rows_on_page(attempt, rows, page)
             positions = {str(row.position) for row in on_page}
             fields = Form({k: v for k, v in form.items() if k[1:].split("-")[0] in positions})
-            services.save_answers(attempt, on_page,
+            submission.save_answers(attempt, on_page,
                                   answers.parse(fields, attempt.seed, on_page, quiz.index), utcnow())
             db.session.commit()
             timings["save a page"].append(time.perf_counter() - began)
         began = time.perf_counter()
-        services.submit(attempt, quiz, module, utcnow())
+        submission.submit(attempt, quiz, module, utcnow())
         db.session.commit()
         timings["submit and grade"].append(time.perf_counter() - began)
     print(f"attempt lifecycle, {count} attempts ({quiz.draw} questions, {quiz.per_page} per page):")

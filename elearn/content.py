@@ -45,6 +45,12 @@ def read(root: Path, cache_dir: Path | None = None) -> Content:
     course = load(root, cache_dir)
     problems = list(course.problems)
     bank = load_quizzes(root, course.catalogue, problems) if root.is_dir() else QuizBank()
+    for module in course.catalogue.modules.values():
+        quiz_file = root / "quizzes" / f"{module.quiz}.yaml"
+        if module.quiz and module.quiz not in bank.quizzes and quiz_file.exists():
+            problems.append(Problem(f"{root.name}/quizzes/{module.quiz}.yaml", 1,
+                                    f"module '{module.slug}' needs this quiz, which could not be "
+                                    "loaded, so the module could never be completed"))
     return Content(course.catalogue, bank, tuple(problems), course.rendered, course.cached)
 
 

@@ -12,7 +12,7 @@ from elearn.extensions import db
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
 from elearn.modules.courses.services import catalogue
-from elearn.modules.quizzes import answers
+from elearn.modules.quizzes import answers, submission
 from elearn.modules.quizzes import services as quizzes
 from elearn.modules.quizzes.drawing import option_token
 from elearn.modules.quizzes.models import AttemptMode
@@ -107,7 +107,7 @@ def seed_quiz_history(unit_ids: dict[str, int]) -> None:
             attempt = quizzes.start_attempt(user.id, quiz, module, AttemptMode.GRADED, utcnow())
             rows = quizzes.questions_of(attempt)
             form = _demo_answers(attempt, rows, quiz, rng, skill=0.45 + 0.05 * number)
-            quizzes.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index),
-                                 utcnow())
-            quizzes.submit(attempt, quiz, module, utcnow())
+            submission.save_answers(attempt, rows,
+                                    answers.parse(form, attempt.seed, rows, quiz.index), utcnow())
+            submission.submit(attempt, quiz, module, utcnow())
     db.session.commit()

@@ -7,6 +7,8 @@
   });
   var quiz = document.querySelector("form[data-autosave]");
   if (quiz && window.fetch && window.FormData && window.URLSearchParams) { autosave(quiz); }
+  var summary = document.querySelector(".error-summary[tabindex]");
+  if (summary) { summary.focus(); }
   var timer = document.querySelector("[data-seconds-left]");
   if (timer) { countdown(timer); }
   if ("serviceWorker" in navigator && window.isSecureContext) {
@@ -35,8 +37,10 @@
       var kept = null;
       try { kept = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
       if (!kept) { return false; }
-      form.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (input) { input.checked = false; });
+      var answered = {};  // answered on the server (maybe from another device): never overwritten
+      new FormData(form).forEach(function (value, name) { if (value) { answered[name.split("-")[0]] = true; } });
       kept.forEach(function (pair) {
+        if (answered[pair[0].split("-")[0]]) { return; }
         form.querySelectorAll("[name='" + pair[0] + "']").forEach(function (field) {
           if (field.tagName === "SELECT") { field.value = pair[1]; } else if (field.value === pair[1]) { field.checked = true; }
         });
@@ -81,7 +85,7 @@
   function countdown(timer) {
     var end = Date.now() + 1000 * parseInt(timer.dataset.secondsLeft, 10);
     var shown = timer.querySelector(".timer-left");
-    var live = document.querySelector("[data-save-status]");
+    var live = timer.querySelector("[data-timer-status]");
     var warned = {};
     function tick() {
       var left = Math.max(0, Math.round((end - Date.now()) / 1000));

@@ -9,12 +9,14 @@ the view answers with 400.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 
 from elearn.modules.quizzes.definitions import Question
 from elearn.modules.quizzes.drawing import option_token
 
 FORM_KEYS = frozenset({"csrf_token", "action"})
+PLACE = re.compile(r"^[1-9][0-9]{0,2}$")
 
 
 class BadAnswer(ValueError):
@@ -70,7 +72,7 @@ def _ordering(form, names: list[str], order: list[str]) -> str | None:
             raise BadAnswer("two places for one step")
         if not values or values[0] == "":
             continue
-        if not values[0].isdigit() or not 1 <= int(values[0]) <= len(order):
+        if not PLACE.match(values[0]) or not 1 <= int(values[0]) <= len(order):
             raise BadAnswer("a place outside the steps")
         places[option_id] = int(values[0])
     return json.dumps(places, sort_keys=True) if places else None
@@ -82,12 +84,13 @@ def decode(question: Question, stored: str | None):
         return None
     value = json.loads(stored)
     if question.type == "multiple":
-        return frozenset(value)
+        return frozenset(value) if isinstance(value, list) else None
     if question.type == "ordering":
-        if sorted(value.values()) != list(range(1, len(question.options) + 1)):
+        if not isinstance(value, dict) or sorted(value.values()) != list(
+                range(1, len(question.options) + 1)):
             return None  # incomplete, or two steps in one place: not an order yet
         return tuple(sorted(value, key=value.get))
-    return value
+    return value if isinstance(value, str) else None
 
 
 def ordering_problem(question: Question, stored: str | None) -> bool:
@@ -100,7 +103,9 @@ def chosen_options(question: Question, stored: str | None) -> frozenset[str]:
     if stored is None or question.type == "ordering":
         return frozenset()
     value = json.loads(stored)
-    return frozenset(value) if isinstance(value, list) else frozenset({value})
+    if isinstance(value, list):
+        return frozenset(v for v in value if isinstance(v, str))
+    return frozenset({value}) if isinstance(value, str) else frozenset()
 
 
 def places(stored: str | None) -> dict[str, int]:

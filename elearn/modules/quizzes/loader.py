@@ -104,7 +104,7 @@ class _Reader:
         elif qid in self.ids:
             self.problem(node, f"question id '{qid}' is used twice")
         self.ids.add(qid)
-        if kind not in QUESTION_TYPES:
+        if not isinstance(kind, str) or kind not in QUESTION_TYPES:
             self.problem(node, f"{what}: unknown type '{kind}' (use one of "
                                f"{', '.join(QUESTION_TYPES)})")
             return None
@@ -154,9 +154,10 @@ class _Reader:
         return tuple(result)
 
     def number(self, data: Mapping, key: str, low: int, high: int, default=None):
-        value = data.get(key, default)
-        if value is None:
-            return None
+        """A whole number setting; None only where the setting may be left out (default None)."""
+        if key not in data or (data[key] is None and default is None):
+            return default
+        value = data[key]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             self.problem(data, f"'{key}' must be a whole number from {low} to {high}")
             return default
@@ -178,7 +179,7 @@ class _Reader:
         if not isinstance(data.get("version"), str) or not VERSION.match(data["version"]):
             self.problem(data, '\'version\' must be "MAJOR.MINOR" in quotes, e.g. "1.0"')
         review = data.get("review", ReviewPolicy.AFTER_PASSING.value)
-        if review not in {policy.value for policy in ReviewPolicy}:
+        if not isinstance(review, str) or review not in {policy.value for policy in ReviewPolicy}:
             self.problem(data, f"'review' must be one of {', '.join(p.value for p in ReviewPolicy)}")
             review = ReviewPolicy.NEVER.value
         raw = data.get("questions")
@@ -195,7 +196,7 @@ class _Reader:
             self.problem(data, f"'draw' is {draw} but the pool has only {len(questions)} "
                                "question(s)")
         tags = data.get("require_tags") or []
-        if not isinstance(tags, list):
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
             self.problem(data, "'require_tags' must be a list of tags")
             tags = []
         pool_tags = {tag for question in questions for tag in question.tags}
@@ -229,6 +230,18 @@ def _read_yaml(path: Path, label: str, problems: list[Problem]):
     return None
 
 
+def _read_quiz(data, label: str, slug: str, catalogue: Catalogue, problems: list[Problem]) -> Quiz | None:
+    if data is None:
+        problems.append(Problem(label, 1, "the file is empty"))
+        return None
+    try:
+        return _Reader(label, catalogue, problems).quiz(data, slug)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        # A shape no check above foresaw: report it like any other problem, never crash start-up.
+        problems.append(Problem(label, getattr(data, "line", 1), f"cannot be read: {error!r}"))
+        return None
+
+
 def load_quizzes(root: Path, catalogue: Catalogue, problems: list[Problem]) -> QuizBank:
     """Every quiz in root/quizzes, checked against the catalogue; problems are appended, never raised."""
     quizzes = {}
@@ -240,7 +253,7 @@ def load_quizzes(root: Path, catalogue: Catalogue, problems: list[Problem]) -> Q
                                               "digits, dashes)"))
             continue
         data = _read_yaml(path, label, problems)
-        quiz = _Reader(label, catalogue, problems).quiz(data, slug) if data is not None else None
+        quiz = _read_quiz(data, label, slug, catalogue, problems)
         if quiz is not None:
             quizzes[slug] = quiz
     return QuizBank(MappingProxyType(quizzes))

@@ -76,7 +76,7 @@ def overview(quiz: Quiz, module: CourseModule, user_id: int, locale: str, now: d
         quiz.slug, quiz.title(locale), module.text(locale).title,
         url_for("courses.module", slug=module.slug), quiz.pass_mark, quiz.draw, quiz.max_attempts,
         quiz.cooldown_minutes, quiz.time_limit_minutes, REVIEW_LABELS[quiz.review.value], position,
-        quiz.refresher, bool(quiz.refresher and position.ever_passed),
+        quiz.refresher, bool(quiz.refresher and position.passed),
         progress.state(user_id, module).all_read,
         tuple(_past(a) for a in services.history(user_id, quiz)),
         url_for("quizzes.resume", attempt_id=position.open_attempt) if position.open_attempt else None,
@@ -195,7 +195,8 @@ def result_page(attempt: QuizAttempt, quiz: Quiz, module: CourseModule, user_id:
                 now: datetime) -> ResultPage:
     position = services.standing(user_id, quiz, module, now)
     state = progress.state(user_id, module)
-    reveal_allowed = position.ever_passed
+    reveal_allowed = bool(attempt.passed) or services.passed_at(user_id, quiz.slug,
+                                                                attempt.module_major)
     return ResultPage(
         attempt.id, quiz.slug, quiz.title(locale), url_for("quizzes.quiz", slug=quiz.slug),
         module.text(locale).title, url_for("courses.module", slug=module.slug),
@@ -203,4 +204,4 @@ def result_page(attempt: QuizAttempt, quiz: Quiz, module: CourseModule, user_id:
         bool(attempt.passed), attempt.submitted_at, state.done, not state.all_read, position,
         sheets.review(attempt, services.questions_of(attempt), quiz, locale, reveal_allowed,
                       true_false_labels()),
-        sheets.reveals_keys(attempt.review_policy, reveal_allowed))
+        sheets.reveals_keys(attempt, reveal_allowed))

@@ -14,7 +14,7 @@ from elearn.modules.courses.catalogue import SECTION_URL
 from elearn.modules.quizzes import answers
 from elearn.modules.quizzes.definitions import Question, Quiz, ReviewPolicy
 from elearn.modules.quizzes.drawing import option_token
-from elearn.modules.quizzes.models import AttemptQuestion, QuizAttempt
+from elearn.modules.quizzes.models import AttemptMode, AttemptQuestion, QuizAttempt
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,21 @@ class ReviewLine:
     section_url: str | None
 
 
-def reveals_keys(policy: str, passed: bool) -> bool:
-    """Whether the review may show the right options (only ever for questions the learner answered,
-    so an empty attempt harvests nothing)."""
+def reveals_keys(attempt: QuizAttempt, passed: bool) -> bool:
+    """Whether the review may show the right options: never in a refresher (refreshers are unlimited,
+    so they would hand out the whole pool), else as the quiz's policy says, passed meaning passed at
+    the attempt's module version; and only ever for questions the learner answered, so an empty
+    attempt harvests nothing."""
+    if attempt.mode is AttemptMode.REFRESHER:
+        return False
+    policy = attempt.review_policy
     return policy == ReviewPolicy.ALWAYS or (policy == ReviewPolicy.AFTER_PASSING and passed)
+
+
+def section_url(quiz: Quiz, question: Question, parent: Question | None = None) -> str | None:
+    """The module section a question tests (a scenario's question: its own, else the scenario's)."""
+    section = question.section or (parent.section if parent else None)
+    return SECTION_URL.format(slug=quiz.module, section=section) if section else None
 
 
 def _label(question: Question, option_id: str, locale: str, labels: dict) -> Markup | str:
@@ -107,7 +118,7 @@ def _label(question: Question, option_id: str, locale: str, labels: dict) -> Mar
 
 
 def review_line(row: AttemptQuestion, question: Question, quiz: Quiz, number: str, locale: str,
-                reveal: bool, labels: dict) -> ReviewLine:
+                reveal: bool, labels: dict, parent: Question | None = None) -> ReviewLine:
     """One question of a submitted attempt, as the quiz's review policy allows it to be shown."""
     answered, score = row.answer is not None, row.score or 0.0
     state = "unanswered" if not answered else ("correct" if score >= 1 else
@@ -122,28 +133,44 @@ def review_line(row: AttemptQuestion, question: Question, quiz: Quiz, number: st
         correct_ids = [o.id for o in question.options if o.correct]
     feedback = tuple(o.feedback(locale) for o in question.options
                      if o.id in given_ids and o.feedback and question.type != "ordering")
-    section = (SECTION_URL.format(slug=quiz.module, section=question.section)
-               if question.section else None)
     return ReviewLine(number, question.text(locale), question.type, state, score,
                       tuple(_label(question, i, locale, labels) for i in given_ids),
                       feedback if answered else (),
                       question.explanation(locale) if answered and question.explanation else None,
                       tuple(_label(question, i, locale, labels) for i in correct_ids)
                       if answered and reveal else None,
-                      section)
+                      section_url(quiz, question, parent))
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    """A question, or a scenario: its case, its questions, and its own explanation and section."""
+
+    vignette: Markup | None
+    lines: tuple[ReviewLine, ...]
+    explanation: Markup | None = None
+    section_url: str | None = None
 
 
 def review(attempt: QuizAttempt, rows: list[AttemptQuestion], quiz: Quiz, locale: str,
-           passed: bool, labels: dict) -> list[tuple[Markup | None, list[ReviewLine]]]:
+           passed: bool, labels: dict) -> list[ReviewGroup]:
     """The review, grouped like the attempt (a scenario's vignette with its questions)."""
-    reveal = reveals_keys(attempt.review_policy, passed)
+    reveal = reveals_keys(attempt, passed)
     grouped: dict[int, list[AttemptQuestion]] = {}
     for row in rows:
         grouped.setdefault(row.item, []).append(row)
     result = []
     for members in grouped.values():
         parent = quiz.question(members[0].parent_id) if members[0].parent_id else None
-        lines = [review_line(row, question, quiz, _number(row, members), locale, reveal, labels)
-                 for row in members if (question := quiz.question(row.question_id))]
-        result.append((parent.vignette(locale) if parent and parent.vignette else None, lines))
+        lines = tuple(review_line(row, question, quiz, _number(row, members), locale, reveal, labels,
+                                  parent)
+                      for row in members if (question := quiz.question(row.question_id)))
+        if parent is None:
+            result.append(ReviewGroup(None, lines))
+            continue
+        answered = any(line.state != "unanswered" for line in lines)
+        result.append(ReviewGroup(
+            parent.vignette(locale) if parent.vignette else None, lines,
+            parent.explanation(locale) if answered and parent.explanation else None,
+            section_url(quiz, parent) if parent.section else None))
     return result

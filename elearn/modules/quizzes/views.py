@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from elearn.clock import utcnow
@@ -13,9 +14,10 @@ from elearn.extensions import db
 from elearn.modules.auth.decorators import coordinator_required, login_required
 from elearn.modules.auth.services import scope_unit_ids
 from elearn.modules.courses.services import catalogue
-from elearn.modules.quizzes import analysis, pages, services
+from elearn.modules.quizzes import analysis, pages, services, submission
 from elearn.modules.quizzes.answers import BadAnswer, parse
 from elearn.modules.quizzes.models import AttemptMode, AttemptState
+from elearn.modules.quizzes.submission import Outcome
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
@@ -54,24 +56,32 @@ def start(slug: str):
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=1))
 
 
+OUTCOME_MESSAGES = {
+    Outcome.WITHDRAWN: _l("The quiz or its module was changed while your attempt was open, so the "
+                          "attempt was withdrawn without counting. Please start again."),
+    Outcome.TIMED_OUT: _l("The time was up, so your attempt was submitted with the answers saved in "
+                          "time."),
+}
+
+
 def _open_attempt(attempt_id: int):
-    """The learner's attempt and its quiz, or a redirect when it can no longer be answered."""
+    """The learner's attempt ready to answer, or a redirect when it can no longer be answered."""
     attempt = services.attempt_of(current_user.id, attempt_id)
     quiz, module = _quiz_or_404(attempt.quiz_slug)
     rows = services.questions_of(attempt)
-    if attempt.state is AttemptState.IN_PROGRESS and not services.still_fits(attempt, quiz, rows):
-        services.void(attempt)
-        db.session.commit()
-        flash(_("The quiz was changed while your attempt was open, so it was withdrawn without "
-                "counting. Please start again."), "error")
-        return None, redirect(url_for("quizzes.quiz", slug=quiz.slug))
-    if services.close_if_overdue(attempt, quiz, module):
-        db.session.commit()
-        flash(_("The time was up, so your attempt was submitted with the answers saved in time."),
-              "error")
-    if attempt.state is not AttemptState.IN_PROGRESS:
-        return None, redirect(url_for("quizzes.result", attempt_id=attempt.id))
-    return (attempt, quiz, module, rows), None
+    outcome = submission.settle(attempt, quiz, module, rows, utcnow())
+    if outcome is Outcome.OPEN:
+        return (attempt, quiz, module, rows), None
+    db.session.commit()
+    return None, _closed(attempt, quiz, outcome)
+
+
+def _closed(attempt, quiz, outcome: Outcome):
+    if outcome in OUTCOME_MESSAGES:
+        flash(str(OUTCOME_MESSAGES[outcome]), "error")
+    if attempt.state is AttemptState.VOID:
+        return redirect(url_for("quizzes.quiz", slug=quiz.slug))
+    return redirect(url_for("quizzes.result", attempt_id=attempt.id))
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -109,17 +119,17 @@ def _save_page(attempt, quiz, rows, page: int) -> None:
         stored = parse(request.form, attempt.seed, on_page, quiz.index)
     except BadAnswer:
         abort(400)
-    services.save_answers(attempt, on_page, stored, utcnow())
+    submission.save_answers(attempt, on_page, stored, utcnow())
     db.session.commit()
 
 
 def _autosave(attempt_id: int, page: int):
     """The page's answers saved as they are given (the script posts the page's form)."""
     attempt = services.attempt_of(current_user.id, attempt_id)
-    quiz, _module = _quiz_or_404(attempt.quiz_slug)
+    quiz, module = _quiz_or_404(attempt.quiz_slug)
     rows = services.questions_of(attempt)
-    if not 1 <= page <= services.page_count(attempt, rows) or not services.still_fits(attempt, quiz,
-                                                                                       rows):
+    if not 1 <= page <= services.page_count(attempt, rows) or not submission.still_fits(
+            attempt, quiz, module, rows):
         raise Conflict(_("This page no longer matches your attempt. Reload the page."))
     _save_page(attempt, quiz, rows, page)
     answered = sum(1 for row in rows if row.answer is not None)
@@ -143,9 +153,10 @@ def submit(attempt_id: int):
     attempt = services.attempt_of(current_user.id, attempt_id)
     quiz, module = _quiz_or_404(attempt.quiz_slug)
     if attempt.state is AttemptState.IN_PROGRESS:
-        services.submit(attempt, quiz, module, utcnow())
+        submission.submit(attempt, quiz, module, utcnow())
         db.session.commit()
-    return redirect(url_for("quizzes.result", attempt_id=attempt_id))
+    outcome = Outcome.WITHDRAWN if attempt.state is AttemptState.VOID else Outcome.CLOSED
+    return _closed(attempt, quiz, outcome)
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
@@ -153,12 +164,12 @@ def submit(attempt_id: int):
 def result(attempt_id: int):
     attempt = services.attempt_of(current_user.id, attempt_id)
     quiz, module = _quiz_or_404(attempt.quiz_slug)
-    if services.close_if_overdue(attempt, quiz, module):
-        db.session.commit()
-    if attempt.state is AttemptState.IN_PROGRESS:
+    outcome = submission.settle(attempt, quiz, module, services.questions_of(attempt), utcnow())
+    db.session.commit()
+    if outcome is Outcome.OPEN:
         return redirect(url_for("quizzes.resume", attempt_id=attempt_id))
     if attempt.state is AttemptState.VOID:
-        return redirect(url_for("quizzes.quiz", slug=quiz.slug))
+        return _closed(attempt, quiz, outcome)
     view = pages.result_page(attempt, quiz, module, current_user.id, _locale(), utcnow())
     return render_template("quizzes/result.html", page=view)
 
@@ -178,4 +189,4 @@ def item_analysis(slug: str):
     total, stats = analysis.item_analysis(quiz, scope_unit_ids(current_user), _locale(),
                                           pages.true_false_labels())
     return render_template("quizzes/analysis.html", quiz=quiz, module=module, total=total,
-                           stats=stats, locale=_locale())
+                           stats=stats, locale=_locale(), min_attempts=analysis.MIN_ATTEMPTS)

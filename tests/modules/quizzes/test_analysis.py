@@ -8,7 +8,7 @@ from sqlalchemy import event
 from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth.models import Role
-from elearn.modules.quizzes import analysis, services
+from elearn.modules.quizzes import analysis, services, submission
 from elearn.modules.quizzes.models import AttemptMode
 from elearn.modules.quizzes.pages import true_false_labels
 from tests.modules.quizzes.test_services import answer
@@ -17,7 +17,7 @@ from tests.modules.quizzes.test_services import answer
 def take(user, quiz, module, wrong=()):
     attempt = services.start_attempt(user.id, quiz, module, AttemptMode.GRADED, utcnow())
     answer(attempt, quiz, wrong)
-    services.submit(attempt, quiz, module, utcnow())
+    submission.submit(attempt, quiz, module, utcnow())
     db.session.commit()
 
 

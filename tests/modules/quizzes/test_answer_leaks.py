@@ -106,3 +106,38 @@ def test_true_false_options_are_labelled_by_the_page_not_by_the_key(quiz):
     question = quiz.question("paragraph")
     assert [o.id for o in question.options] == ["true", "false"]
     assert all(isinstance(o, Option) and o.text is None for o in question.options)
+
+
+def _bump_module(app, slug="second-steps"):
+    """The module's next major version, as if its content had been rewritten."""
+    from elearn.modules.courses.catalogue import Version
+    from elearn.modules.courses.services import EXTENSION_KEY
+
+    catalogue = app.extensions[EXTENSION_KEY]
+    module = catalogue.modules[slug]
+    bumped = replace(module, version=Version(module.version.major + 1, 0))
+    app.extensions[EXTENSION_KEY] = replace(catalogue, modules=MappingProxyType(
+        {**catalogue.modules, slug: bumped}))
+
+
+def test_a_pass_at_an_older_module_version_reveals_no_keys(app, client, auth, make_user, quiz):
+    user = make_user()
+    assert "Correct answer:" in _submit(client, auth, quiz, user)
+    auth.logout()
+    _bump_module(app)
+    failed = _submit(client, auth, quiz, user, wrong={q.id for q in quiz.index.values()})
+    assert "Not passed" in failed and "Correct answer:" not in failed
+    response = auth.post(START, {"mode": "refresher"})
+    assert response.status_code == 403  # refreshers wait for a pass at the current version
+
+
+def test_a_refresher_review_never_shows_the_keys(client, auth, make_user, quiz):
+    user = make_user()
+    _submit(client, auth, quiz, user)
+    refresher_id = attempt_id_from(auth.post(START, {"mode": "refresher"}))
+    attempt = db.session.get(QuizAttempt, refresher_id)
+    rows = services.questions_of(attempt)
+    auth.post(f"/attempts/{refresher_id}/1", right_answer_form(attempt, rows, quiz))
+    auth.post(f"/attempts/{refresher_id}/submit", {})
+    html = client.get(f"/attempts/{refresher_id}/result").get_data(as_text=True)
+    assert "Refresher result" in html and "Correct answer:" not in html

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from elearn.content import read
+from elearn.modules.quizzes.loader import load_quizzes
 from tests.conftest import FIXTURE_CONTENT
 
 QUIZ = FIXTURE_CONTENT / "quizzes" / "second-steps.yaml"
@@ -72,3 +73,69 @@ def test_the_cli_check_lists_quiz_problems_and_fails(content, runner):
     result = runner.invoke(main, ["content", "check", "--path", str(content)])
     assert result.exit_code == 1
     assert "unknown type 'essay'" in result.output and "1 quizzes" in result.output
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("type: multiple", "type: [multiple]", "unknown type"),
+    ("review: after-passing", "review: [never]", "'review' must be one of"),
+    ("require_tags: [law]", "require_tags: [[law]]", "'require_tags' must be a list of tags"),
+    ("refresher: 2", "refresher: null", "'refresher' must be a whole number"),
+    ("pass_mark: 80", "pass_mark: null", "'pass_mark' must be a whole number"),
+    ("per_page: 3", "per_page: ~", "'per_page' must be a whole number"),
+])
+def test_odd_yaml_types_are_reported_not_raised(content, old, new, message):
+    assert any(message in p for p in problems_after(content, old, new))
+
+
+def test_an_empty_quiz_file_is_reported_and_its_module_flagged(content):
+    (content / "quizzes" / "second-steps.yaml").write_text("# to be written\n")
+    problems = [str(p) for p in read(content).problems]
+    assert any("the file is empty" in p for p in problems)
+    assert any("could never be completed" in p for p in problems)
+
+
+def _values():
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=8))
+    return st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                          st.dictionaries(st.text(max_size=5), inner,
+                                                                          max_size=3)),
+                        max_leaves=6)
+
+
+def _paths(node, trail=()):
+    yield trail
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*trail, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, (*trail, index))
+
+
+def test_any_value_anywhere_is_reported_never_raised(tmp_path_factory):
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    original = yaml.safe_load(QUIZ.read_text())
+    paths = [p for p in _paths(original) if p]
+    root = tmp_path_factory.mktemp("fuzz") / "content"
+    shutil.copytree(FIXTURE_CONTENT, root)
+    catalogue = read(root).catalogue
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.sampled_from(paths), _values())
+    def check(path, value):
+        import copy
+
+        data = copy.deepcopy(original)
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        (root / "quizzes" / "second-steps.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+        load_quizzes(root, catalogue, [])  # must not raise, whatever the value
+
+    check()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from elearn.clock import utcnow
 from elearn.errors import Conflict, Forbidden
 from elearn.extensions import db
-from elearn.modules.quizzes import answers, services
+from elearn.modules.quizzes import answers, services, submission
 from elearn.modules.quizzes.models import (
     AttemptChoice,
     AttemptMode,
@@ -47,7 +47,7 @@ def run_together(work, count: int) -> None:
 def answer(attempt, quiz, wrong=(), now=None):
     rows = services.questions_of(attempt)
     form = Form(right_answer_form(attempt, rows, quiz, wrong))
-    services.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index),
+    submission.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index),
                           now or utcnow())
 
 
@@ -80,7 +80,7 @@ def test_concurrent_submits_grade_the_attempt_once(app, make_user, quiz, module)
         with app.app_context():
             mine = db.session.get(QuizAttempt, attempt_id)
             barrier.wait()
-            results.append(services.submit(mine, quiz, module, utcnow()))
+            results.append(submission.submit(mine, quiz, module, utcnow()))
             db.session.commit()
             db.session.remove()
 
@@ -118,7 +118,7 @@ def test_the_time_limit_is_kept_by_the_server_clock(app, make_user, quiz, module
     answer(attempt, timed, now=start + timedelta(minutes=10, seconds=20))  # within the grace
     with pytest.raises(Conflict):
         answer(attempt, timed, wrong={"pattern"}, now=start + timedelta(minutes=11))
-    assert services.submit(attempt, timed, module, start + timedelta(hours=2))
+    assert submission.submit(attempt, timed, module, start + timedelta(hours=2))
     assert attempt.submitted_at == attempt.deadline_at
     assert attempt.score == 1.0
 
@@ -127,7 +127,8 @@ def test_an_overdue_attempt_is_closed_with_what_was_saved(app, make_user, quiz, 
     timed = replace(quiz, time_limit_minutes=1)
     attempt = services.start_attempt(make_user().id, timed, module, GRADED,
                                      utcnow() - timedelta(minutes=5))
-    assert services.close_if_overdue(attempt, timed, module)
+    outcome = submission.settle(attempt, timed, module, services.questions_of(attempt), utcnow())
+    assert outcome is submission.Outcome.TIMED_OUT
     assert attempt.state is AttemptState.SUBMITTED and attempt.score == 0.0
 
 
@@ -138,7 +139,7 @@ def test_attempts_run_out_and_a_cooldown_applies(app, make_user, quiz, module):
     for n in range(2):
         attempt = services.start_attempt(user.id, limited, module, GRADED, now)
         answer(attempt, limited, wrong={"pattern", "paragraph", "signs", "steps"})
-        services.submit(attempt, limited, module, now)
+        submission.submit(attempt, limited, module, now)
         if n == 0:
             with pytest.raises(Forbidden):
                 services.start_attempt(user.id, limited, module, GRADED, now + timedelta(minutes=5))
@@ -154,12 +155,12 @@ def test_refreshers_open_after_passing_and_do_not_count(app, make_user, quiz, mo
         services.start_attempt(user.id, quiz, module, AttemptMode.REFRESHER, utcnow())
     attempt = services.start_attempt(user.id, quiz, module, GRADED, utcnow())
     answer(attempt, quiz)
-    services.submit(attempt, quiz, module, utcnow())
+    submission.submit(attempt, quiz, module, utcnow())
     refresher = services.start_attempt(user.id, quiz, module, AttemptMode.REFRESHER, utcnow())
     rows = services.questions_of(refresher)
     assert len({row.item for row in rows}) == quiz.refresher and refresher.deadline_at is None
     answer(refresher, quiz, wrong={row.question_id for row in rows})
-    services.submit(refresher, quiz, module, utcnow())
+    submission.submit(refresher, quiz, module, utcnow())
     standing = services.standing(user.id, quiz, module, utcnow())
     assert standing.used == 1 and standing.passed
     last = services.last_refresher(user.id, quiz.slug)
@@ -171,9 +172,9 @@ def test_a_quiz_edited_under_an_open_attempt_voids_it(app, make_user, quiz, modu
     rows = services.questions_of(attempt)
     gone = rows[0].question_id
     edited = replace(quiz, index=MappingProxyType({k: v for k, v in quiz.index.items() if k != gone}))
-    assert services.still_fits(attempt, quiz, rows)
-    assert not services.still_fits(attempt, edited, rows)
-    services.void(attempt)
+    assert submission.still_fits(attempt, quiz, module, rows)
+    assert not submission.still_fits(attempt, edited, module, rows)
+    submission.void(attempt)
     db.session.refresh(attempt)
     assert attempt.state is AttemptState.VOID
 
@@ -181,7 +182,7 @@ def test_a_quiz_edited_under_an_open_attempt_voids_it(app, make_user, quiz, modu
 def test_grading_uses_the_server_keys_and_records_choices(app, make_user, quiz, module):
     attempt = services.start_attempt(make_user().id, quiz, module, GRADED, utcnow())
     answer(attempt, quiz, wrong={"pattern"})
-    services.submit(attempt, quiz, module, utcnow())
+    submission.submit(attempt, quiz, module, utcnow())
     rows = {row.question_id: row for row in db.session.scalars(select(AttemptQuestion))}
     if "pattern" in rows:
         assert rows["pattern"].score == 0.0
@@ -189,3 +190,18 @@ def test_grading_uses_the_server_keys_and_records_choices(app, make_user, quiz, 
             AttemptChoice.question_id == "pattern")))
         assert chosen == {"single"}
     assert 0 <= attempt.score <= 1
+
+
+def test_the_rules_are_checked_again_once_the_write_lock_is_held(app, make_user, quiz, module):
+    """What another request submitted between the first check and the insert still counts."""
+    from elearn.modules.quizzes.services import _new_attempt
+
+    user = make_user()
+    limited = replace(quiz, max_attempts=1)
+    attempt = services.start_attempt(user.id, limited, module, GRADED, utcnow())
+    submission.submit(attempt, limited, module, utcnow())
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        _new_attempt(user.id, limited, module, GRADED, utcnow())  # as if the first check had passed
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 1

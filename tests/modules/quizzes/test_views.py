@@ -182,3 +182,65 @@ def test_the_dashboard_offers_to_continue_an_unfinished_quiz(client, auth, make_
     assert "Continue the quiz: Second steps quiz" in page and f"/attempts/{attempt_id}" in page
     auth.post(f"/attempts/{attempt_id}/submit", {})
     assert "Continue the quiz" not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("place", ["²", "9" * 5000, "-1", "1.0", "0"])
+def test_a_malformed_place_in_an_ordering_question_is_400(client, auth, make_user, quiz, place):
+    auth.login(make_user())
+    attempt_id = start(auth)
+    attempt, rows = attempt_and_rows(attempt_id)
+    ordering = next(r for r in rows if quiz.question(r.question_id).type == "ordering")
+    page = (ordering.item - 1) // attempt.per_page + 1
+    response = auth.post(f"/attempts/{attempt_id}/{page}", {f"a{ordering.position}-1": place})
+    assert response.status_code == 400
+
+
+def test_an_attempt_open_across_a_major_module_change_is_withdrawn(app, client, auth, make_user):
+    from tests.modules.quizzes.test_answer_leaks import _bump_module
+
+    auth.login(make_user())
+    old = start(auth)
+    _bump_module(app)
+    response = client.get(f"/attempts/{old}/1")
+    assert response.headers["Location"] == "/quizzes/second-steps"
+    assert db.session.get(QuizAttempt, old).state is AttemptState.VOID
+    new = start(auth)
+    assert new != old and db.session.get(QuizAttempt, new).state is AttemptState.IN_PROGRESS
+
+
+def test_submitting_an_attempt_the_quiz_no_longer_fits_withdraws_it(app, client, auth, make_user, quiz):
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    auth.login(make_user())
+    attempt_id = start(auth)
+    _attempt, rows = attempt_and_rows(attempt_id)
+    gone = rows[0].question_id
+    bank = app.extensions[services.EXTENSION_KEY]
+    edited = replace(quiz, index=MappingProxyType({k: v for k, v in quiz.index.items() if k != gone}))
+    app.extensions[services.EXTENSION_KEY] = replace(bank, quizzes=MappingProxyType(
+        {**bank.quizzes, quiz.slug: edited}))
+    response = auth.post(f"/attempts/{attempt_id}/submit", {})
+    assert response.headers["Location"] == "/quizzes/second-steps"
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.state is AttemptState.VOID and attempt.score is None
+
+
+def test_a_scenarios_own_explanation_is_shown_once_a_part_is_answered(app, client, auth, make_user,
+                                                                      quiz):
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from elearn.modules.quizzes.definitions import Localized
+
+    explained = replace(quiz.question("case"), explanation=Localized("Om sagen.", "About this case."))
+    questions = tuple(explained if q.id == "case" else q for q in quiz.questions)
+    bank = app.extensions[services.EXTENSION_KEY]
+    app.extensions[services.EXTENSION_KEY] = replace(bank, quizzes=MappingProxyType({
+        **bank.quizzes, quiz.slug: replace(quiz, questions=questions, index=MappingProxyType(
+            {**quiz.index, "case": explained}))}))
+    auth.login(make_user())
+    attempt_id = start(auth)
+    answer_all(auth, attempt_id, quiz)
+    auth.post(f"/attempts/{attempt_id}/submit", {})
+    assert "About this case." in client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
