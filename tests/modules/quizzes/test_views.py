@@ -244,3 +244,29 @@ def test_a_scenarios_own_explanation_is_shown_once_a_part_is_answered(app, clien
     answer_all(auth, attempt_id, quiz)
     auth.post(f"/attempts/{attempt_id}/submit", {})
     assert "About this case." in client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_a_timed_attempt_past_its_deadline_is_closed_when_opened(app, client, auth, make_user, quiz,
+                                                                  monkeypatch):
+    from dataclasses import replace
+    from datetime import timedelta
+    from types import MappingProxyType
+
+    from elearn.clock import utcnow
+    from elearn.modules.quizzes import views
+
+    bank = app.extensions[services.EXTENSION_KEY]
+    app.extensions[services.EXTENSION_KEY] = replace(bank, quizzes=MappingProxyType(
+        {**bank.quizzes, quiz.slug: replace(quiz, time_limit_minutes=5)}))
+    auth.login(make_user())
+    attempt_id = start(auth)
+    assert "the attempt closes at" in client.get(f"/attempts/{attempt_id}/1").get_data(as_text=True)
+    later = utcnow() + timedelta(minutes=10)
+    monkeypatch.setattr(views, "utcnow", lambda: later)
+    saving = auth.post(f"/attempts/{attempt_id}/1", {}, headers={"Accept": "application/json"})
+    assert saving.status_code == 409
+    response = client.get(f"/attempts/{attempt_id}/1")
+    assert response.headers["Location"] == f"/attempts/{attempt_id}/result"
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.state is AttemptState.SUBMITTED and attempt.submitted_at == attempt.deadline_at
+    assert "The time was up" in client.get(response.headers["Location"]).get_data(as_text=True)
