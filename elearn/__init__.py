@@ -8,12 +8,11 @@ from flask import Flask
 
 from elearn import config
 from elearn.commands import register_commands
+from elearn.content import load_content
 from elearn.errors import register_error_handlers
 from elearn.extensions import csrf, db, init_reads, limiter, login_manager, migrate
 from elearn.i18n import init_i18n
 from elearn.modules import BLUEPRINTS
-from elearn.modules.courses.services import load_content
-from elearn.modules.workshops.loader import init_workshops
 from elearn.routing import init_routing
 from elearn.security import init_security
 from elearn.templating import init_templating
@@ -48,5 +47,4 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     load_content(app)
-    init_workshops(app)
     return app

@@ -13,8 +13,8 @@ from werkzeug.serving import run_simple
 
 from elearn import create_app, demo
 from elearn.config import DefaultConfig
-from elearn.modules.courses.loader import ContentError, load
-from elearn.modules.workshops.loader import load_workshops
+from elearn.content import read
+from elearn.modules.courses.loader import ContentError
 
 
 def _app_factory():
@@ -70,14 +70,9 @@ def content():
 def check_content(folder: Path | None):
     """List every problem as file:line: message; exit 1 if there is any (warnings included)."""
     folder = folder or Path(os.environ.get("ELEARN_CONTENT_DIR") or DefaultConfig.CONTENT_DIR)
-    result = load(folder)
-    workshops, workshop_problems = load_workshops(folder)
-    problems = [*result.problems, *workshop_problems]
-    for problem in problems:
+    result = read(folder)
+    for problem in result.problems:
         click.echo(str(problem))
-    catalogue = result.catalogue
-    errors = sum(1 for problem in problems if not problem.warning)
-    click.echo(f"{folder}: {len(catalogue.modules)} modules, {len(catalogue.cards)} reference "
-               f"cards, {len(catalogue.paths)} paths, {len(workshops)} workshops; {errors} error(s), "
-               f"{len(problems) - errors} warning(s).")
-    sys.exit(1 if problems else 0)
+    errors, warnings = len(result.errors), len(result.problems) - len(result.errors)
+    click.echo(f"{folder}: {result.summary()}; {errors} error(s), {warnings} warning(s).")
+    sys.exit(1 if result.problems else 0)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import random
 import secrets
 from dataclasses import dataclass
 
+from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
+from elearn.modules.courses.services import catalogue
+from elearn.modules.quizzes import answers, submission
+from elearn.modules.quizzes import services as quizzes
+from elearn.modules.quizzes.drawing import option_token
+from elearn.modules.quizzes.models import AttemptMode
 from elearn.modules.units.models import UnitKind
 from elearn.modules.units.services import create_unit
 from elearn.modules.workshops import demo_data as workshop_demo
@@ -62,4 +70,52 @@ def seed() -> list[DemoLogin]:
     coordinator = next(user for user in users if user.has_role(Role.COORDINATOR))
     workshop_demo.seed(coordinator, [user for user in users if user.roles == {Role.LEARNER}])
     db.session.commit()
+    seed_quiz_history(ids)
     return logins
+
+
+# Fictional colleagues (no log-in) whose graded attempts give the item analysis something to show.
+DEMO_COLLEAGUES = ("Anders Kjær", "Birgitte Lund", "Camilla Ravn", "Dennis Bak", "Eva Storm",
+                   "Frederik Hald", "Gitte Mose", "Henrik Falk", "Ida Brink", "Jakob Thorup",
+                   "Karina Vest", "Lars Hvid")
+
+
+class _Form(dict):
+    def getlist(self, key):
+        value = self.get(key)
+        return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def _demo_answers(attempt, rows, quiz, rng: random.Random, skill: float) -> _Form:
+    """Answers that are right with probability skill, through the same checks as the web form."""
+    form = _Form()
+    for row in rows:
+        question, order = quiz.question(row.question_id), json.loads(row.option_order)
+        right = rng.random() < skill
+        if question.type == "ordering":
+            wanted = [o.id for o in question.options] if right else rng.sample(order, len(order))
+            form.update({f"a{row.position}-{k}": str(wanted.index(option_id) + 1)
+                         for k, option_id in enumerate(order, start=1)})
+            continue
+        picks = [o.id for o in question.options if o.correct == right] or order[:1]
+        picks = picks if question.type == "multiple" else [rng.choice(picks)]
+        form[f"a{row.position}"] = [option_token(attempt.seed, row.question_id, p) for p in picks]
+    return form
+
+
+def seed_quiz_history(unit_ids: dict[str, int]) -> None:
+    """Each fictional colleague takes every quiz once, some better prepared than others."""
+    rng, teams = random.Random(2026), [unit_ids["SJYL-PAT-HOR"], unit_ids["SJYL-PAT-VEJ"],
+                                       unit_ids["SJYL-SC"], unit_ids["SJYL-EFT-VEJ"]]
+    for number, name in enumerate(DEMO_COLLEAGUES):
+        user = accounts.create_user(name, f"colleague{number + 1}@demo.elearn", [Role.LEARNER],
+                                    unit_id=teams[number % len(teams)])
+        for quiz in quizzes.quiz_bank().quizzes.values():
+            module = catalogue().module(quiz.module)
+            attempt = quizzes.start_attempt(user.id, quiz, module, AttemptMode.GRADED, utcnow())
+            rows = quizzes.questions_of(attempt)
+            form = _demo_answers(attempt, rows, quiz, rng, skill=0.45 + 0.05 * number)
+            submission.save_answers(attempt, rows,
+                                    answers.parse(form, attempt.seed, rows, quiz.index), utcnow())
+            submission.submit(attempt, quiz, module, utcnow())
+    db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import force_locale, format_date, format_datetime, get_translations
+from flask_babel import force_locale, format_date, format_datetime, format_decimal, get_translations
 from flask_login import current_user
 
 from elearn.config import LOCALES
@@ -42,6 +42,7 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = (
         lambda value, fmt="medium": format_datetime(value, fmt) if value else "")
+    app.jinja_env.filters["decimal"] = lambda value, fmt="0.00": format_decimal(value, fmt)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 
 

@@ -27,6 +27,7 @@ NAVIGATION = (
     NavItem(_l("Workshops"), "workshops.index"),
     NavItem(_l("Sessions"), "workshops.manage", (Role.COORDINATOR, Role.ADMIN)),
     NavItem(_l("People"), "admin.people", (Role.COORDINATOR, Role.ADMIN)),
+    NavItem(_l("Item analysis"), "quizzes.analysis_index", (Role.COORDINATOR, Role.ADMIN)),
     NavItem(_l("Users"), "admin.users", (Role.ADMIN,)),
     NavItem(_l("Units"), "admin.units_list", (Role.ADMIN,)),
     NavItem(_l("Account"), "auth.account"),

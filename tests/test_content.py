@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from elearn.modules.courses.loader import load
+from elearn.content import read
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
 
 @pytest.fixture(scope="module")
 def result():
-    return load(CONTENT)
+    return read(CONTENT)
 
 
 def test_content_check_passes_without_errors_or_warnings(result):
@@ -21,6 +21,13 @@ def test_content_check_passes_without_errors_or_warnings(result):
 
 def test_there_is_a_course_to_show(result):
     assert len(result.catalogue.modules) >= 2 and result.catalogue.paths
+
+
+def test_the_sample_quizzes_use_every_question_type(result):
+    quizzes = result.quizzes.quizzes.values()
+    assert {m.quiz for m in result.catalogue.modules.values()} <= set(result.quizzes.quizzes)
+    types = {leaf.type for quiz in quizzes for q in quiz.questions for leaf in (q, *q.parts)}
+    assert types == {"single", "multiple", "true-false", "ordering", "scenario"}
 
 
 @pytest.mark.parametrize("locale", ["da", "en"])
@@ -34,7 +41,7 @@ def test_every_module_ends_with_its_sources_and_review_date(result, locale):
 
 def test_no_personal_data_or_unknown_phone_numbers_in_content():
     allowed_numbers = {"25177374", "60567374", "27604016", "112", "114"}
-    for path in CONTENT.rglob("*.md"):
+    for path in [*CONTENT.rglob("*.md"), *CONTENT.rglob("*.yaml")]:
         if path.name == "README.md":
             continue
         text = path.read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """workshops sessions registrations outbox
 
 Revision ID: d619065649a3
-Revises: bc53c53d7591
+Revises: 7d3a79848450
 Create Date: 2026-11-27 07:56:36.124588
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd619065649a3'
-down_revision = 'bc53c53d7591'
+down_revision = '7d3a79848450'
 branch_labels = None
 depends_on = None
 

@@ -5,9 +5,100 @@
     var button = event.target.closest("[data-print]");
     if (button) { window.print(); }
   });
+  var quiz = document.querySelector("form[data-autosave]");
+  if (quiz && window.fetch && window.FormData && window.URLSearchParams) { autosave(quiz); }
+  var summary = document.querySelector(".error-summary[tabindex]");
+  if (summary) { summary.focus(); }
+  var timer = document.querySelector("[data-seconds-left]");
+  if (timer) { countdown(timer); }
   if ("serviceWorker" in navigator && window.isSecureContext) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
     });
+  }
+
+  // Quiz answers are saved as they are given; the page's buttons save them too, without script.
+  // An answer that cannot be saved (no connection, logged out) is kept in this browser and sent
+  // again when the page is next opened, so it is not lost.
+  function autosave(form) {
+    var status = form.querySelector("[data-save-status]");
+    var counter = document.querySelector("[data-answered-count]");
+    var key = "elearn-unsaved:" + form.getAttribute("action");
+    var waiting = null;
+    function say(text) { status.textContent = ""; window.setTimeout(function () { status.textContent = text; }, 50); }
+    function answers() {
+      var pairs = [];
+      new FormData(form).forEach(function (value, name) { if (name !== "csrf_token") { pairs.push([name, value]); } });
+      return pairs;
+    }
+    function keep() { try { window.localStorage.setItem(key, JSON.stringify(answers())); } catch (e) { /* private mode */ } }
+    function forget() { try { window.localStorage.removeItem(key); } catch (e) { /* private mode */ } }
+    function restore() {
+      var kept = null;
+      try { kept = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+      if (!kept) { return false; }
+      var answered = {};  // answered on the server (maybe from another device): never overwritten
+      new FormData(form).forEach(function (value, name) { if (value) { answered[name.split("-")[0]] = true; } });
+      kept.forEach(function (pair) {
+        if (answered[pair[0].split("-")[0]]) { return; }
+        form.querySelectorAll("[name='" + pair[0] + "']").forEach(function (field) {
+          if (field.tagName === "SELECT") { field.value = pair[1]; } else if (field.value === pair[1]) { field.checked = true; }
+        });
+      });
+      return true;
+    }
+    function save() {
+      var body = new URLSearchParams(new FormData(form));
+      fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin",
+                                           headers: { "Accept": "application/json" } })
+        .then(function (response) {
+          var type = response.headers.get("Content-Type") || "";
+          if (response.redirected || type.indexOf("json") < 0) { throw new Error("logged-out"); }
+          return response.json().then(function (data) {
+            if (!response.ok) { forget(); throw new Error(data.message || "failed"); }
+            return data;
+          });
+        })
+        .then(function (data) {
+          forget();
+          say(form.dataset.savedText);
+          if (counter) {
+            counter.textContent = form.dataset.countText.replace("{answered}", data.answered)
+              .replace("{total}", data.total);
+          }
+        })
+        .catch(function (error) {
+          var lost = error.message === "logged-out" || error instanceof TypeError;
+          if (lost) { keep(); }
+          say(error.message === "logged-out" ? form.dataset.loggedOutText :
+              (lost || error.message === "failed" ? form.dataset.failedText : error.message));
+        });
+    }
+    form.addEventListener("change", function () {
+      window.clearTimeout(waiting);
+      waiting = window.setTimeout(save, 250);
+    });
+    form.addEventListener("submit", forget);
+    if (restore()) { save(); }
+  }
+
+  function countdown(timer) {
+    var end = Date.now() + 1000 * parseInt(timer.dataset.secondsLeft, 10);
+    var shown = timer.querySelector(".timer-left");
+    var live = timer.querySelector("[data-timer-status]");
+    var warned = {};
+    function tick() {
+      var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+      var minutes = Math.floor(left / 60), seconds = left % 60;
+      shown.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+      [300, 60].forEach(function (mark) {
+        if (left <= mark && left > 0 && !warned[mark] && live) {
+          warned[mark] = true;
+          live.textContent = timer.dataset["warn" + mark];
+        }
+      });
+      if (left > 0) { window.setTimeout(tick, 1000); }
+    }
+    tick();
   }
 }());

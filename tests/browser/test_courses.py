@@ -30,7 +30,7 @@ def test_learner_reads_a_module_to_completion_and_resumes(page, learner, assert_
     page.get_by_role("button", name="Mark as read and finish").click()
     page.wait_for_url("**/modules/first-steps")
     assert page.get_by_text("You have completed the module.").is_visible()
-    assert page.get_by_text("100% read").is_visible()
+    assert page.get_by_text("100% done").is_visible()
 
 
 def test_module_reads_on_a_phone_without_sideways_scrolling(browser, live_server, learner):

@@ -7,6 +7,9 @@ import pytest
 from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth.models import Role
+from elearn.modules.courses.services import catalogue
+from elearn.modules.quizzes.models import AttemptMode
+from elearn.modules.quizzes.services import quiz_bank, start_attempt
 from elearn.modules.workshops import checkin, services
 from elearn.modules.workshops.feedback import send_need
 
@@ -24,6 +27,16 @@ PROTECTED = [
     ("GET", "/reference/quick-card", EVERYONE),
     ("GET", "/search", EVERYONE),
     ("GET", "/content/media/diagram.png", EVERYONE),
+    ("GET", "/quizzes/second-steps", EVERYONE),
+    ("POST", "/quizzes/second-steps/start", EVERYONE),
+    ("GET", "/attempts/{attempt_id}", EVERYONE),
+    ("GET", "/attempts/{attempt_id}/1", EVERYONE),
+    ("POST", "/attempts/{attempt_id}/1", EVERYONE),
+    ("GET", "/attempts/{attempt_id}/finish", EVERYONE),
+    ("POST", "/attempts/{attempt_id}/submit", EVERYONE),
+    ("GET", "/attempts/{attempt_id}/result", EVERYONE),
+    ("GET", "/quizzes/analysis", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/quizzes/second-steps/analysis", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/people", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/admin/users", {Role.ADMIN}),
     ("GET", "/admin/users/new", {Role.ADMIN}),
@@ -67,9 +80,13 @@ GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "
            "/modules/first-steps/what": "/modules/<slug>/<section_id>",
            "/modules/first-steps/what/read": "/modules/<slug>/<section_id>/read",
            "/content/media/diagram.png": "/content/media/<path:filename>",
+           "/quizzes/second-steps": "/quizzes/<slug>",
+           "/quizzes/second-steps/start": "/quizzes/<slug>/start",
+           "/quizzes/second-steps/analysis": "/quizzes/<slug>/analysis",
+           "/attempts/{attempt_id}/1": "/attempts/<int:attempt_id>/<int:page>",
            "/workshops/themes/case-workshop": "/workshops/themes/<slug>",
            "/workshops/check-in/{token}": "/workshops/check-in/<token>"}
-ID_NAMES = ("user_id", "unit_id", "session_id", "registration_id", "need_id")
+ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id", "need_id")
 
 
 def test_every_route_is_listed_here(app):
@@ -88,12 +105,14 @@ def test_every_route_is_listed_here(app):
 def target(make_unit, make_user, make_session):
     unit = make_unit()
     user = make_user(unit=unit)
+    attempt = start_attempt(user.id, quiz_bank().quiz("second-steps"),
+                            catalogue().module("second-steps"), AttemptMode.GRADED, utcnow())
     session = make_session(unit=unit)
     registration = services.register(session, user, session.starts_at - timedelta(days=1))
     need = send_need(user, "Digital stalking", "", "", utcnow())
     db.session.commit()
-    return {"user_id": user.id, "unit_id": unit.id, "session_id": session.id,
-            "registration_id": registration.id, "need_id": need.id,
+    return {"user_id": user.id, "unit_id": unit.id, "attempt_id": attempt.id,
+            "session_id": session.id, "registration_id": registration.id, "need_id": need.id,
             "token": checkin.make_token(session.id)}
 
 
@@ -118,7 +137,9 @@ def test_wrong_role_gets_403(client, auth, make_user, target, method, url, role)
     assert "You do not have access to this page" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("method", "url", "allowed"), [p for p in PROTECTED if p[0] == "GET"])
+# An attempt is its owner's alone: anybody else gets 404 (tests/modules/quizzes/test_views.py).
+@pytest.mark.parametrize(("method", "url", "allowed"), [p for p in PROTECTED if p[0] == "GET"
+                                                        and "{attempt_id}" not in p[1]])
 def test_allowed_role_gets_the_page(client, auth, make_user, target, method, url, allowed):
     auth.login(make_user(*allowed))
     response = client.get(url.format(**target))

@@ -222,5 +222,16 @@ def scope_unit_ids(user: User | Principal) -> set[int] | None:
     return subtree_ids(roots or ([user.unit_id] if user.unit_id else []))
 
 
+def members_of(unit_ids: set[int]):
+    """A subquery of the ids of the users in the units, for other features' set-based queries."""
+    return select(User.id).where(User.unit_id.in_(unit_ids))
+
+
+def lock_user(user_id: int) -> None:
+    """Hold the user's row until the transaction ends, so that one person's concurrent requests that
+    check-then-write take turns (a no-op on SQLite, which has one writer at a time anyway)."""
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
 def member_count(unit: Unit) -> int:
     return db.session.scalar(select(func.count()).where(User.unit_id == unit.id)) or 0

@@ -17,6 +17,7 @@ from elearn.modules.auth.models import Role
 from elearn.modules.auth.services import set_locale
 from elearn.modules.courses import pages
 from elearn.modules.courses.services import catalogue
+from elearn.modules.quizzes.pages import open_attempt_links
 from elearn.modules.workshops.queries import dashboard as workshop_dashboard
 from elearn.security import safe_next
 
@@ -30,6 +31,7 @@ def dashboard():
     return render_template("core/dashboard.html", shortcuts=shortcuts_for(current_user),
                            role_names=[ROLE_LABELS[role] for role in sorted(current_user.roles)],
                            resume=pages.resume_links(catalogue(), current_user.id, locale),
+                           attempts=open_attempt_links(current_user.id, locale),
                            cards=pages.card_list(catalogue(), locale),
                            workshops=workshop_dashboard(current_user.id, utcnow()))
 
@@ -44,11 +46,14 @@ def shortcuts_for(user) -> list[dict]:
               "description": _l("Register for workshop sessions, and tell the coordinators what you "
                                 "need to learn.")}]
     if user.has_role(Role.COORDINATOR, Role.ADMIN):
-        cards.append({"url": url_for("admin.people"), "label": _l("People in your units"),
-                      "description": _l("Who is in the units you coordinate.")})
-        cards.append({"url": url_for("workshops.manage"), "label": _l("Workshop sessions"),
-                      "description": _l("Schedule sessions, invite, take attendance and read "
-                                        "feedback.")})
+        cards += [{"url": url_for("admin.people"), "label": _l("People in your units"),
+                   "description": _l("Who is in the units you coordinate.")},
+                  {"url": url_for("quizzes.analysis_index"), "label": _l("Item analysis"),
+                   "description": _l("Which quiz questions people get wrong, and which options "
+                                     "they choose.")},
+                  {"url": url_for("workshops.manage"), "label": _l("Workshop sessions"),
+                   "description": _l("Schedule sessions, invite, take attendance and read "
+                                     "feedback.")}]
     if user.has_role(Role.ADMIN):
         cards += [
             {"url": url_for("admin.users"), "label": _l("Users"),

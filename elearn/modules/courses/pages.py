@@ -41,6 +41,7 @@ class ModuleItem:
     status_label: object
     percent: int
     translated: bool
+    quiz_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def _item(module: CourseModule, state: ModuleState, locale: str) -> ModuleItem:
     text = module.text(locale)
     return ModuleItem(module.slug, text.title, text.summary, module.minutes,
                       url_for("courses.module", slug=module.slug), state.status.value,
-                      STATUS_LABELS[state.status], state.percent, module.is_translated(locale))
+                      STATUS_LABELS[state.status], state.percent, module.is_translated(locale),
+                      state.quiz_missing)
 
 
 def catalogue_groups(catalogue: Catalogue, user_id: int, locale: str) -> list[Group]:
@@ -94,6 +96,9 @@ class ModulePage:
     changes: tuple[Change, ...]
     previous: Link | None
     next: Link | None
+    sections_read: int = 0
+    quiz_url: str | None = None
+    quiz_passed: bool = False
 
 
 def _neighbours(catalogue: Catalogue, module: CourseModule, locale: str):
@@ -141,7 +146,9 @@ def module_page(catalogue: Catalogue, module: CourseModule, user_id: int, locale
         continue_url, continue_label, prerequisites, tuple(p for p in prerequisites if not p.done),
         tuple(Link(c.text(locale).title, url_for("courses.card", slug=c.slug))
               for c in catalogue.cards_for(module)),
-        changes, previous, following)
+        changes, previous, following, len(state.sections_read),
+        url_for("quizzes.quiz", slug=module.quiz) if module.quiz else None,
+        state.quiz_passed or state.done)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ class ModuleProgress(db.Model):
     version: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: When the module's quiz was first passed at this major version (completion needs it too).
+    quiz_passed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_section_id: Mapped[str | None] = mapped_column(String(80))
 
 

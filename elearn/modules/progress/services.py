@@ -1,5 +1,5 @@
-"""Progress rules: opening a module starts it, reading every section completes it, and a new major
-version of the content makes an old completion outdated."""
+"""Progress rules: opening a module starts it; reading every section and passing its quiz (if it has
+one) completes it; a new major version of the content makes an old completion outdated."""
 
 from __future__ import annotations
 
@@ -30,12 +30,26 @@ class ModuleState:
     total_sections: int
     completed_version: Version | None = None
     last_section_id: str | None = None
+    has_quiz: bool = False
+    quiz_passed: bool = False
 
     @property
     def percent(self) -> int:
+        """Reading and the quiz together: the quiz counts as one more step."""
         if self.status in (Status.COMPLETED, Status.UPDATED):
             return 100
-        return round(100 * len(self.sections_read) / self.total_sections) if self.total_sections else 0
+        steps = self.total_sections + (1 if self.has_quiz else 0)
+        done = len(self.sections_read) + (1 if self.has_quiz and self.quiz_passed else 0)
+        return round(100 * done / steps) if steps else 0
+
+    @property
+    def all_read(self) -> bool:
+        return len(self.sections_read) >= self.total_sections
+
+    @property
+    def quiz_missing(self) -> bool:
+        """The module is not complete only because its quiz is not passed yet."""
+        return not self.done and self.has_quiz and not self.quiz_passed and self.all_read
 
     @property
     def done(self) -> bool:
@@ -43,24 +57,27 @@ class ModuleState:
 
 
 def _state(module: CourseModule, rows: list, read: frozenset[str]) -> ModuleState:
-    total = len(module.section_ids)
+    total, has_quiz = len(module.section_ids), module.quiz is not None
     current = next((r for r in rows if r.major_version == module.version.major), None)
     older = [r for r in rows if r.major_version < module.version.major and r.completed_at]
+    passed = bool(current and current.quiz_passed_at)
     if current and current.completed_at:
         version = Version.parse(current.version)
         status = Status.COMPLETED if version == module.version else Status.UPDATED
-        return ModuleState(status, read, total, version, current.last_section_id)
-    if older and not read:
+        return ModuleState(status, read, total, version, current.last_section_id, has_quiz, passed)
+    if older and not read and not passed:
         latest = max(older, key=lambda r: r.major_version)
-        return ModuleState(Status.OUTDATED, read, total, Version.parse(latest.version))
+        return ModuleState(Status.OUTDATED, read, total, Version.parse(latest.version),
+                           has_quiz=has_quiz)
     if current:
-        return ModuleState(Status.IN_PROGRESS, read, total, None, current.last_section_id)
-    return ModuleState(Status.NOT_STARTED, read, total)
+        return ModuleState(Status.IN_PROGRESS, read, total, None, current.last_section_id, has_quiz,
+                           passed)
+    return ModuleState(Status.NOT_STARTED, read, total, has_quiz=has_quiz)
 
 
 _PROGRESS = select(ModuleProgress.module_slug, ModuleProgress.major_version,
                    ModuleProgress.version, ModuleProgress.completed_at,
-                   ModuleProgress.last_section_id).where(
+                   ModuleProgress.last_section_id, ModuleProgress.quiz_passed_at).where(
     ModuleProgress.user_id == bindparam("user_id"),
     ModuleProgress.module_slug.in_(bindparam("slugs", expanding=True)))
 _READS = select(SectionRead.module_slug, SectionRead.major_version, SectionRead.section_id).where(
@@ -131,7 +148,7 @@ class Reading:
 
 
 def mark_read(user_id: int, module: CourseModule, section_id: str) -> Reading:
-    """Record a section as read, completing the module when every section is.
+    """Record a section as read, completing the module when every section is (and its quiz passed).
 
     Reading again is harmless: the first read and the first completion times are kept.
     """
@@ -144,13 +161,31 @@ def mark_read(user_id: int, module: CourseModule, section_id: str) -> Reading:
         pass
     row.last_section_id = section_id
     db.session.flush()
-    completed_now = False
-    if state(user_id, module).sections_read == frozenset(module.section_ids):
-        completed_now = row.completed_at is None
-        row.completed_at = row.completed_at or utcnow()
-        row.version = str(module.version)
-        db.session.flush()
+    completed_now = _complete_if_due(user_id, module, row)
     return Reading(state(user_id, module), completed_now)
+
+
+def record_quiz_pass(user_id: int, module: CourseModule) -> Reading:
+    """Record that the learner passed the module's quiz (the first time counts), completing the module
+    when every section has been read too."""
+    row = _progress_row(user_id, module)
+    row.quiz_passed_at = row.quiz_passed_at or utcnow()
+    db.session.flush()
+    completed_now = _complete_if_due(user_id, module, row)
+    return Reading(state(user_id, module), completed_now)
+
+
+def _complete_if_due(user_id: int, module: CourseModule, row: ModuleProgress) -> bool:
+    """Complete the row when the rules are met; whether this call completed it."""
+    if state(user_id, module).sections_read != frozenset(module.section_ids):
+        return False
+    if module.quiz and row.quiz_passed_at is None:
+        return False
+    completed_now = row.completed_at is None
+    row.completed_at = row.completed_at or utcnow()
+    row.version = str(module.version)
+    db.session.flush()
+    return completed_now
 
 
 def resume_section(module: CourseModule, current: ModuleState) -> str:

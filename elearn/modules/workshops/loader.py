@@ -8,12 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from flask import Flask, current_app
+from flask import current_app
 from markupsafe import Markup
 
 from elearn.markdown import render_markdown
 from elearn.modules.courses.catalogue import LOCALES
-from elearn.modules.courses.loader import ContentError
 from elearn.modules.courses.sources import (
     FieldSpec,
     Problem,
@@ -123,15 +122,6 @@ def _load(root: Path, signature: tuple) -> tuple[MappingProxyType, tuple[Problem
                                    first["reviewed"], MappingProxyType(
                                        {loc: _text(files[loc]) for loc in LOCALES if loc in files}))
     return MappingProxyType(dict(sorted(workshops.items()))), tuple(problems)
-
-
-def init_workshops(app: Flask) -> None:
-    """Load the workshop themes into the app; raises ContentError when they have errors."""
-    workshops, problems = load_workshops(Path(app.config["CONTENT_DIR"]))
-    errors = [p for p in problems if not p.warning]
-    if errors:
-        raise ContentError(errors)
-    app.extensions[EXTENSION_KEY] = workshops
 
 
 def workshops() -> MappingProxyType:

@@ -40,7 +40,7 @@ def test_opening_a_module_starts_it_and_reading_every_section_completes_it(clien
     response = auth.post("/modules/first-steps/why/read", {})
     assert response.headers["Location"] == "/modules/first-steps"
     page = html(client.get("/modules/first-steps"))
-    assert "You have completed the module." in page and "100% read" in page
+    assert "You have completed the module." in page and "100% done" in page
     assert "Completed" in html(client.get("/modules"))
 
 

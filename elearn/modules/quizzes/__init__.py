@@ -1,0 +1,1 @@
+"""Quizzes: question pools from content/quizzes/, attempts graded on the server, refreshers, item analysis."""
