@@ -39,8 +39,15 @@ def queue_message(user, template: str, attachments: tuple[Attachment, ...] = (),
     """Add an e-mail to user (rendered from template in their language) to the current transaction;
     returns the flushed row. `elearn outbox send` delivers it after the transaction commits."""
     subject, body = render_message(user, template, **context)
-    message = OutboxMessage(user_id=user.id, recipient=user.email, subject=subject, body=body,
-                            attachments=[asdict(a) for a in attachments])
+    return queue_text(user, subject, body, attachments)
+
+
+def queue_text(user, subject: str, body: str,
+               attachments: tuple[Attachment, ...] = ()) -> OutboxMessage:
+    """Add an e-mail with this subject and body (already in user's language, see recipient_locale)
+    to the current transaction; returns the flushed row."""
+    message = OutboxMessage(user_id=user.id, recipient=user.email, subject=subject[:SUBJECT_MAX],
+                            body=body, attachments=[asdict(a) for a in attachments])
     db.session.add(message)
     db.session.flush()
     return message

@@ -13,7 +13,7 @@ from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.outbox import delivery
 from elearn.modules.outbox.models import MessageStatus, OutboxMessage
-from elearn.modules.outbox.services import Attachment, queue_message
+from elearn.modules.outbox.services import Attachment, queue_message, queue_text
 
 TEMPLATE = "workshops/mail/invited.txt"
 
@@ -181,3 +181,11 @@ def test_one_bad_message_does_not_stop_the_others(make_user):
     assert first.status is MessageStatus.PENDING and "ValueError" in first.last_error
     db.session.refresh(second)
     assert second.status is MessageStatus.SENT
+
+
+def test_a_ready_made_text_can_be_queued_too(make_user, runner):
+    person = make_user()
+    message = queue_text(person, "Certificate expires soon", "Renew it before 1 March.")
+    db.session.commit()
+    assert (message.recipient, message.status) == (person.email, MessageStatus.PENDING)
+    assert "Subject: Certificate expires soon" in runner.invoke(args=["outbox", "send"]).output
