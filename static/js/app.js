@@ -37,15 +37,17 @@
       var kept = null;
       try { kept = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
       if (!kept) { return false; }
-      var answered = {};  // answered on the server (maybe from another device): never overwritten
+      var answered = {}, applied = false;  // answered on the server (maybe on another device): kept
       new FormData(form).forEach(function (value, name) { if (value) { answered[name.split("-")[0]] = true; } });
       kept.forEach(function (pair) {
         if (answered[pair[0].split("-")[0]]) { return; }
         form.querySelectorAll("[name='" + pair[0] + "']").forEach(function (field) {
-          if (field.tagName === "SELECT") { field.value = pair[1]; } else if (field.value === pair[1]) { field.checked = true; }
+          if (field.tagName === "SELECT") { field.value = pair[1]; applied = true; }
+          else if (field.value === pair[1]) { field.checked = true; applied = true; }
         });
       });
-      return true;
+      if (!applied) { forget(); }
+      return applied;
     }
     function save() {
       var body = new URLSearchParams(new FormData(form));
@@ -55,7 +57,10 @@
           var type = response.headers.get("Content-Type") || "";
           if (response.redirected || type.indexOf("json") < 0) { throw new Error("logged-out"); }
           return response.json().then(function (data) {
-            if (!response.ok) { forget(); throw new Error(data.message || "failed"); }
+            if (response.status === 409) { forget(); throw new Error(data.message || "failed"); }
+            // 400/401/403: the log-in (and with it the form's token) has ended
+            if (response.status >= 400 && response.status < 404) { throw new Error("logged-out"); }
+            if (!response.ok) { throw new Error("failed"); }
             return data;
           });
         })
@@ -68,17 +73,17 @@
           }
         })
         .catch(function (error) {
-          var lost = error.message === "logged-out" || error instanceof TypeError;
-          if (lost) { keep(); }
+          var closed = !(error.message === "logged-out" || error.message === "failed" ||
+                         error instanceof TypeError);
+          if (!closed) { keep(); }
           say(error.message === "logged-out" ? form.dataset.loggedOutText :
-              (lost || error.message === "failed" ? form.dataset.failedText : error.message));
+              (closed ? error.message : form.dataset.failedText));
         });
     }
     form.addEventListener("change", function () {
       window.clearTimeout(waiting);
       waiting = window.setTimeout(save, 250);
     });
-    form.addEventListener("submit", forget);
     if (restore()) { save(); }
   }
 
@@ -87,6 +92,8 @@
     var shown = timer.querySelector(".timer-left");
     var live = timer.querySelector("[data-timer-status]");
     var warned = {};
+    var initial = Math.round((end - Date.now()) / 1000);
+    [300, 60].forEach(function (mark) { warned[mark] = initial <= mark; });  // announce crossings only
     function tick() {
       var left = Math.max(0, Math.round((end - Date.now()) / 1000));
       var minutes = Math.floor(left / 60), seconds = left % 60;

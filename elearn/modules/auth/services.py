@@ -230,7 +230,8 @@ def members_of(unit_ids: set[int]):
 def lock_user(user_id: int) -> None:
     """Hold the user's row until the transaction ends, so that one person's concurrent requests that
     check-then-write take turns (a no-op on SQLite, which has one writer at a time anyway)."""
-    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    # FOR NO KEY UPDATE: it does not block the foreign-key checks of rows that refer to the user.
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
 
 def member_count(unit: Unit) -> int:

@@ -54,9 +54,12 @@ class QuestionStat:
 
 
 def _filters(quiz: Quiz, unit_ids: set[int] | None, query):
-    """Graded, submitted attempts at quiz by people in the units (None: everybody)."""
+    """Graded, submitted attempts at the quiz's current major version by people in the units
+    (None: everybody)."""
+    major = quiz.version.split(".")[0]
     query = query.where(QuizAttempt.quiz_slug == quiz.slug, QuizAttempt.mode == AttemptMode.GRADED,
-                        QuizAttempt.state == AttemptState.SUBMITTED)
+                        QuizAttempt.state == AttemptState.SUBMITTED,
+                        QuizAttempt.quiz_version.like(f"{major}.%"))  # this version's questions
     if unit_ids is not None:
         query = query.where(QuizAttempt.user_id.in_(members_of(unit_ids)))
     return query

@@ -72,7 +72,7 @@ def _ordering(form, names: list[str], order: list[str]) -> str | None:
             raise BadAnswer("two places for one step")
         if not values or values[0] == "":
             continue
-        if not PLACE.match(values[0]) or not 1 <= int(values[0]) <= len(order):
+        if not PLACE.fullmatch(values[0]) or not 1 <= int(values[0]) <= len(order):
             raise BadAnswer("a place outside the steps")
         places[option_id] = int(values[0])
     return json.dumps(places, sort_keys=True) if places else None
@@ -91,6 +91,15 @@ def decode(question: Question, stored: str | None):
             return None  # incomplete, or two steps in one place: not an order yet
         return tuple(sorted(value, key=value.get))
     return value if isinstance(value, str) else None
+
+
+def shape_fits(question: Question, stored: str | None) -> bool:
+    """Whether a saved answer has the form the question's type takes (it may not, after an edit)."""
+    if stored is None:
+        return True
+    value = json.loads(stored)
+    kinds = {"multiple": list, "ordering": dict}
+    return isinstance(value, kinds.get(question.type, str))
 
 
 def ordering_problem(question: Question, stored: str | None) -> bool:

@@ -195,8 +195,8 @@ def result_page(attempt: QuizAttempt, quiz: Quiz, module: CourseModule, user_id:
                 now: datetime) -> ResultPage:
     position = services.standing(user_id, quiz, module, now)
     state = progress.state(user_id, module)
-    reveal_allowed = bool(attempt.passed) or services.passed_at(user_id, quiz.slug,
-                                                                attempt.module_major)
+    # The review shows today's questions and keys, so only a pass at today's module version counts.
+    reveal_allowed = services.passed_at(user_id, quiz.slug, module.version.major)
     return ResultPage(
         attempt.id, quiz.slug, quiz.title(locale), url_for("quizzes.quiz", slug=quiz.slug),
         module.text(locale).title, url_for("courses.module", slug=module.slug),

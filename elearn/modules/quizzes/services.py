@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from elearn.errors import Forbidden, NotFound
+from elearn.errors import Conflict, Forbidden, NotFound
 from elearn.extensions import db
 from elearn.modules.auth.services import lock_user
 from elearn.modules.courses.catalogue import CourseModule
@@ -89,7 +89,7 @@ def open_refresher(user_id: int, quiz: Quiz) -> int | None:
 
 
 def start_attempt(user_id: int, quiz: Quiz, module: CourseModule, mode: AttemptMode,
-                  now: datetime) -> QuizAttempt:
+                  now: datetime, retry: bool = True) -> QuizAttempt:
     """The learner's open attempt in mode, else a new one with its questions drawn.
 
     Raises Forbidden when the rules do not allow one now (no attempts left, cooldown, already passed,
@@ -109,7 +109,12 @@ def start_attempt(user_id: int, quiz: Quiz, module: CourseModule, mode: AttemptM
             raise Forbidden(_l("Refreshers open once you have passed the quiz."))
         if (open_id := open_refresher(user_id, quiz)) is not None:
             return db.session.get(QuizAttempt, open_id)
-    return _new_attempt(user_id, quiz, module, mode, now)
+    attempt = _new_attempt(user_id, quiz, module, mode, now)
+    if attempt is None:  # the open attempt another request made was closed before it could be read
+        if not retry:
+            raise Conflict(_l("Another attempt was started at the same moment. Please try again."))
+        return start_attempt(user_id, quiz, module, mode, now, retry=False)
+    return attempt
 
 
 def _withdraw_outdated(user_id: int, quiz: Quiz, module: CourseModule) -> None:
@@ -122,7 +127,7 @@ def _withdraw_outdated(user_id: int, quiz: Quiz, module: CourseModule) -> None:
 
 
 def _new_attempt(user_id: int, quiz: Quiz, module: CourseModule, mode: AttemptMode,
-                 now: datetime) -> QuizAttempt:
+                 now: datetime) -> QuizAttempt | None:
     graded = mode is AttemptMode.GRADED
     seed = secrets.randbits(63)
     attempt = QuizAttempt(
@@ -145,12 +150,9 @@ def _new_attempt(user_id: int, quiz: Quiz, module: CourseModule, mode: AttemptMo
             db.session.flush()
             _recheck(user_id, quiz, module, mode, now)
     except IntegrityError:  # a second tab or a double click opened one at the same moment
-        existing = db.session.scalar(select(QuizAttempt).where(
+        return db.session.scalar(select(QuizAttempt).where(
             QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz.slug,
             QuizAttempt.mode == mode, QuizAttempt.state == AttemptState.IN_PROGRESS))
-        if existing is None:
-            raise
-        return existing
     return attempt
 
 
@@ -169,9 +171,11 @@ def attempt_of(user_id: int, attempt_id: int) -> QuizAttempt:
     return attempt
 
 
-def questions_of(attempt: QuizAttempt) -> list[AttemptQuestion]:
-    return list(db.session.scalars(select(AttemptQuestion).where(
-        AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.position)))
+def questions_of(attempt: QuizAttempt, fresh: bool = False) -> list[AttemptQuestion]:
+    """The attempt's drawn questions in order; fresh: re-read rows already loaded in this session."""
+    query = select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id).order_by(
+        AttemptQuestion.position)
+    return list(db.session.scalars(query.execution_options(populate_existing=fresh)))
 
 
 def page_count(attempt: QuizAttempt, rows: list[AttemptQuestion]) -> int:

@@ -123,8 +123,9 @@ def review_line(row: AttemptQuestion, question: Question, quiz: Quiz, number: st
     answered, score = row.answer is not None, row.score or 0.0
     state = "unanswered" if not answered else ("correct" if score >= 1 else
                                                "partly" if score > 0 else "wrong")
+    known = {o.id for o in question.options}
     if question.type == "ordering":
-        placed = answers.places(row.answer)
+        placed = {k: v for k, v in answers.places(row.answer).items() if k in known}
         given_ids = sorted(placed, key=placed.get)
         correct_ids = [o.id for o in question.options]
     else:

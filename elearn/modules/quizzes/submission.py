@@ -40,12 +40,12 @@ def still_fits(attempt: QuizAttempt, quiz: Quiz, module: CourseModule | None,
                rows: list[AttemptQuestion]) -> bool:
     """Whether every drawn question and option still exists as drawn, and (for a graded attempt)
     the module is at the same major version, so the attempt can still be answered and count."""
-    if attempt.mode is AttemptMode.GRADED and (module is None
-                                               or module.version.major != attempt.module_major):
+    if module is None or module.version.major != attempt.module_major:
         return False
     for row in rows:
         question = quiz.question(row.question_id)
-        if question is None or {o.id for o in question.options} != set(json.loads(row.option_order)):
+        if question is None or {o.id for o in question.options} != set(json.loads(row.option_order)) \
+                or not answers.shape_fits(question, row.answer):
             return False
         parent = quiz.question(row.parent_id) if row.parent_id else None
         if row.parent_id and (parent is None or question not in parent.parts):
@@ -53,11 +53,15 @@ def still_fits(attempt: QuizAttempt, quiz: Quiz, module: CourseModule | None,
     return True
 
 
-def void(attempt: QuizAttempt) -> None:
-    db.session.execute(update(QuizAttempt).where(QuizAttempt.id == attempt.id,
-                                                 QuizAttempt.state == AttemptState.IN_PROGRESS)
-                       .values(state=AttemptState.VOID).execution_options(synchronize_session=False))
+def void(attempt: QuizAttempt) -> bool:
+    """Withdraw an open attempt without counting it; whether this call did (a concurrent submit
+    may have closed it first)."""
+    result = db.session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id,
+                                  QuizAttempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.VOID).execution_options(synchronize_session=False))
     db.session.refresh(attempt)
+    return result.rowcount == 1
 
 
 def is_overdue(attempt: QuizAttempt, now: datetime) -> bool:
@@ -71,8 +75,7 @@ def settle(attempt: QuizAttempt, quiz: Quiz, module: CourseModule | None,
     if attempt.state is not AttemptState.IN_PROGRESS:
         return Outcome.CLOSED
     if not still_fits(attempt, quiz, module, rows):
-        void(attempt)
-        return Outcome.WITHDRAWN
+        return Outcome.WITHDRAWN if void(attempt) else Outcome.CLOSED
     if is_overdue(attempt, now):
         return Outcome.TIMED_OUT if submit(attempt, quiz, module, now) else Outcome.CLOSED
     return Outcome.OPEN
@@ -82,10 +85,16 @@ def save_answers(attempt: QuizAttempt, rows: list[AttemptQuestion], stored: dict
                  now: datetime) -> None:
     """Save the answers given on a page (None clears one). Raises Conflict once the attempt is closed
     or its time is up (the answers saved before then count)."""
-    if attempt.state != AttemptState.IN_PROGRESS:
-        raise Conflict(_l("This attempt has been submitted; answers can no longer be changed."))
     if is_overdue(attempt, now):
         raise Conflict(_l("The time for this attempt is up. The answers saved before then count."))
+    # Take the attempt's lock first: a submit in another request either finished before (then this
+    # save is refused) or waits for this one to commit (then it grades these answers).
+    held = db.session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id,
+                                  QuizAttempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.IN_PROGRESS).execution_options(synchronize_session=False))
+    if held.rowcount != 1:
+        raise Conflict(_l("This attempt has been submitted; answers can no longer be changed."))
     for row in rows:
         if row.question_id in stored and stored[row.question_id] != row.answer:
             row.answer = stored[row.question_id]
@@ -113,7 +122,7 @@ def submit(attempt: QuizAttempt, quiz: Quiz, module: CourseModule | None, now: d
     db.session.refresh(attempt)
     if result.rowcount != 1:
         return False
-    _grade(attempt, quiz, questions_of(attempt))
+    _grade(attempt, quiz, questions_of(attempt, fresh=True))  # as committed by any save before
     if attempt.passed and attempt.mode is AttemptMode.GRADED:
         progress.record_quiz_pass(attempt.user_id, module)
     db.session.flush()

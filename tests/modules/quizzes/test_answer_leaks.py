@@ -6,6 +6,8 @@ import re
 from dataclasses import replace
 from types import MappingProxyType
 
+from sqlalchemy import select
+
 from elearn.extensions import db
 from elearn.modules.quizzes import services
 from elearn.modules.quizzes.definitions import Option, ReviewPolicy
@@ -123,8 +125,12 @@ def _bump_module(app, slug="second-steps"):
 def test_a_pass_at_an_older_module_version_reveals_no_keys(app, client, auth, make_user, quiz):
     user = make_user()
     assert "Correct answer:" in _submit(client, auth, quiz, user)
+    old = db.session.scalar(select(QuizAttempt.id))
     auth.logout()
     _bump_module(app)
+    auth.login(user)
+    assert "Correct answer:" not in client.get(f"/attempts/{old}/result").get_data(as_text=True)
+    auth.logout()
     failed = _submit(client, auth, quiz, user, wrong={q.id for q in quiz.index.values()})
     assert "Not passed" in failed and "Correct answer:" not in failed
     response = auth.post(START, {"mode": "refresher"})

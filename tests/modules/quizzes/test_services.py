@@ -205,3 +205,68 @@ def test_the_rules_are_checked_again_once_the_write_lock_is_held(app, make_user,
         _new_attempt(user.id, limited, module, GRADED, utcnow())  # as if the first check had passed
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 1
+
+
+def _elsewhere(app, work):
+    """Run work(attempt_id) in another request's app context (its own session) and commit."""
+    def run(attempt_id):
+        with app.app_context():
+            work(db.session.get(QuizAttempt, attempt_id))
+            db.session.commit()
+            db.session.remove()
+    return run
+
+
+@pytest.mark.both_databases
+def test_a_save_committed_before_the_submit_is_graded(app, make_user, quiz, module):
+    attempt = services.start_attempt(make_user().id, quiz, module, GRADED, utcnow())
+    db.session.commit()
+    held = services.questions_of(attempt)  # this request has read the rows, still unanswered
+    run_in_thread = _elsewhere(app, lambda other: answer(other, quiz))
+    worker = threading.Thread(target=run_in_thread, args=(attempt.id,))
+    worker.start()
+    worker.join()
+    assert submission.submit(attempt, quiz, module, utcnow())
+    assert attempt.score == 1.0 and all(row.answer for row in held)
+
+
+@pytest.mark.both_databases
+def test_a_save_after_the_submit_is_refused(app, make_user, quiz, module):
+    attempt = services.start_attempt(make_user().id, quiz, module, GRADED, utcnow())
+    db.session.commit()
+    rows = services.questions_of(attempt)
+    worker = threading.Thread(target=_elsewhere(
+        app, lambda other: submission.submit(other, quiz, module, utcnow())), args=(attempt.id,))
+    worker.start()
+    worker.join()
+    form = Form(right_answer_form(attempt, rows, quiz))
+    with pytest.raises(Conflict):
+        submission.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index),
+                                utcnow())
+
+
+def test_a_changed_question_type_withdraws_an_attempt_that_answered_it(app, make_user, quiz, module):
+    attempt = services.start_attempt(make_user().id, quiz, module, GRADED, utcnow())
+    answer(attempt, quiz)
+    rows = services.questions_of(attempt)
+    single = next(r for r in rows if quiz.question(r.question_id).type == "single")
+    changed = replace(quiz.question(single.question_id), type="multiple")
+    edited = replace(quiz, index=MappingProxyType({**quiz.index, single.question_id: changed}))
+    assert not submission.still_fits(attempt, edited, module, rows)
+
+
+def test_the_review_survives_an_ordering_step_removed_since(app, client, auth, make_user, quiz,
+                                                            module):
+    user = make_user()
+    attempt = services.start_attempt(user.id, quiz, module, GRADED, utcnow())
+    answer(attempt, quiz)
+    submission.submit(attempt, quiz, module, utcnow())
+    db.session.commit()
+    steps = quiz.question("steps")
+    trimmed = replace(steps, options=steps.options[:2])
+    bank = app.extensions[services.EXTENSION_KEY]
+    app.extensions[services.EXTENSION_KEY] = replace(bank, quizzes=MappingProxyType({
+        **bank.quizzes, quiz.slug: replace(quiz, index=MappingProxyType(
+            {**quiz.index, "steps": trimmed}))}))
+    auth.login(user)
+    assert client.get(f"/attempts/{attempt.id}/result").status_code == 200
