@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from elearn.errors import DomainError, Forbidden, NotFound
 from elearn.extensions import db
@@ -49,11 +50,16 @@ def give_feedback(session: WorkshopSession, user_id: int, rating: int, useful: s
         raise Forbidden(_l("Feedback can be given by people who attended the session."))
     if not 1 <= rating <= 5:
         raise DomainError(_l("Choose a rating from 1 to 5."), field="rating")
-    feedback = own_feedback(session.id, user_id) or Feedback(session_id=session.id,
-                                                            user_id=user_id)
+    feedback = own_feedback(session.id, user_id)
+    if feedback is None:
+        try:
+            with db.session.begin_nested():
+                feedback = Feedback(session_id=session.id, user_id=user_id, rating=rating)
+                db.session.add(feedback)
+        except IntegrityError:  # the same form sent twice at once: the other one made the row
+            feedback = own_feedback(session.id, user_id)
     feedback.rating = rating
     feedback.useful, feedback.missing = useful.strip()[:TEXT_MAX], missing.strip()[:TEXT_MAX]
-    db.session.add(feedback)
     db.session.flush()
     return feedback
 

@@ -57,7 +57,8 @@ class SessionForm(Form):
                        "to allow cancelling until the start."))
     reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=500)],
                            description=_l("Sent to the people registered when the time or place "
-                                          "changes."))
+                                          "changes. Do not write names or other personal data "
+                                          "about citizens, victims, perpetrators or cases."))
 
 
 class CancelRegistrationForm(Form):
@@ -67,7 +68,9 @@ class CancelRegistrationForm(Form):
 
 class CancelSessionForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)],
-                           description=_l("Sent to everyone registered or on the waiting list."))
+                           description=_l("Sent to everyone registered or on the waiting list. Do "
+                                          "not write names or other personal data about "
+                                          "citizens, victims, perpetrators or cases."))
 
 
 class InviteForm(Form):
@@ -93,7 +96,7 @@ class FeedbackForm(Form):
 
 class NeedForm(Form):
     topic = StringField(_l("What do you need to learn?"),
-                        validators=[DataRequired(), Length(max=200)])
+                        validators=[DataRequired(), Length(max=200)], description=PERSONAL_DATA_WARNING)
     why = TextAreaField(_l("Why? In which situations do you need it?"),
                         validators=[Optional(), Length(max=2000)], description=PERSONAL_DATA_WARNING)
     workshop_slug = SelectField(_l("Related workshop (optional)"), validators=[Optional()])

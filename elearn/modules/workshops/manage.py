@@ -68,9 +68,10 @@ def _plan(form: SessionForm) -> scheduling.SessionPlan:
     """The form as a plan; raises DomainError for a facilitator address that matches nobody."""
     facilitator_id = None
     if form.facilitator_email.data:
-        ids, unknown = scheduling.people_by_email([form.facilitator_email.data])
+        ids, unknown = scheduling.people_by_email([form.facilitator_email.data], active_only=True)
         if unknown:
-            raise DomainError(_("Nobody has this e-mail address."), field="facilitator_email")
+            raise DomainError(_("No active account has this e-mail address."),
+                              field="facilitator_email")
         facilitator_id = ids.pop()
     day: date = form.date.data
     return scheduling.SessionPlan(

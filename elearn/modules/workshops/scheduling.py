@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -109,6 +109,22 @@ def _apply(session: WorkshopSession, plan: SessionPlan) -> None:
     session.cancellation_deadline = plan.cancellation_deadline or plan.starts_at
 
 
+def _deadlines_follow(session: WorkshopSession, plan: SessionPlan) -> SessionPlan:
+    """Deadlines the coordinator left as they were move with the start, keeping their distance
+    before it (a session moved a week later keeps registration open a week longer)."""
+    shift = plan.starts_at - session.starts_at
+    if not shift:
+        return plan
+
+    def follow(entered: datetime | None, stored: datetime) -> datetime | None:
+        return stored + shift if entered is None or entered == stored else entered
+
+    return replace(plan, registration_deadline=follow(plan.registration_deadline,
+                                                      session.registration_deadline),
+                   cancellation_deadline=follow(plan.cancellation_deadline,
+                                                session.cancellation_deadline))
+
+
 def update(actor: User, session: WorkshopSession, plan: SessionPlan, reason: str,
            now: datetime) -> list[Registration]:
     """Change a session. A new time or place is e-mailed to everyone registered or waiting; more
@@ -118,6 +134,7 @@ def update(actor: User, session: WorkshopSession, plan: SessionPlan, reason: str
     lock(session)
     if session.state is SessionState.CANCELLED:
         raise Conflict(_l("This session is cancelled."))
+    plan = _deadlines_follow(session, plan)
     _check_plan(plan, scope_unit_ids(actor))
     if plan.workshop_slug != session.workshop_slug:
         raise DomainError(_l("The workshop of a session cannot be changed; cancel it and schedule "
@@ -203,10 +220,14 @@ def people_of_units(unit_ids) -> set[int]:
                                                         User.active.is_(True))))
 
 
-def people_by_email(addresses: list[str]) -> tuple[set[int], list[str]]:
-    """(user ids, addresses that match nobody) for a list of e-mail addresses."""
+def people_by_email(addresses: list[str], active_only: bool = False) -> tuple[set[int], list[str]]:
+    """(user ids, addresses that match nobody) for a list of e-mail addresses; active_only: a
+    deactivated account counts as nobody."""
     wanted = {a.strip().lower() for a in addresses if a.strip()}
-    found = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(wanted))).all())
+    query = select(User.email, User.id).where(User.email.in_(wanted))
+    if active_only:
+        query = query.where(User.active.is_(True))
+    found = dict(db.session.execute(query).all())
     return set(found.values()), sorted(wanted - set(found))
 
 

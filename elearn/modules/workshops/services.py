@@ -182,7 +182,9 @@ def cancel(registration: Registration, now: datetime, reason: str = "",
     db.session.refresh(registration)
     _check("cancel", registration)
     held_place = registration.state is S.REGISTERED
-    if held_place and not by_coordinator and now >= session.cancellation_deadline:
+    # Someone who got the place after the deadline (promoted late) may still give it back.
+    late_place = held_place and registration.updated_at >= session.cancellation_deadline
+    if held_place and not by_coordinator and not late_place and now >= session.cancellation_deadline:
         raise DomainError(_l("The deadline for cancelling has passed. Please contact the "
                              "coordinator."))
     registration.state, registration.updated_at = S.CANCELLED, now

@@ -321,3 +321,76 @@ def test_coordinator_lists_count_places_waiting_list_and_attendance(backend, mak
     [old] = queries.sessions_in_scope({unit.id}, upcoming.starts_at - DAY, past=True)
     assert (old.counts.attended, old.counts.no_show, old.counts.registered) == (1, 1, 2)
     assert queries.sessions_in_scope({unit.id + 1000}, upcoming.starts_at - DAY) == []
+
+
+def test_deadlines_left_unchanged_move_with_the_session(make_session, make_user, make_unit):
+    unit = make_unit()
+    coordinator = make_user(scheduling.Role.COORDINATOR, unit=unit)
+    session = make_session(unit=unit)
+    session.registration_deadline = session.starts_at - 2 * DAY
+    db.session.commit()
+    week = 7 * DAY
+    old_start, old_registration = session.starts_at, session.registration_deadline
+    scheduling.update(coordinator, session, _plan(session, starts_at=old_start + week,
+                                                  ends_at=session.ends_at + week), "", old_start - 3 * DAY)
+    assert session.registration_deadline == old_registration + week
+    assert session.cancellation_deadline == old_start + week
+    earlier = session.starts_at - 2 * week
+    scheduling.update(coordinator, session, _plan(session, starts_at=earlier,
+                                                  ends_at=earlier + DAY / 8), "", earlier - 3 * DAY)
+    assert session.registration_deadline == earlier - 2 * DAY
+
+
+def test_a_place_given_after_the_cancellation_deadline_can_be_given_back(make_session, make_user):
+    session = make_session(capacity=1)
+    session.cancellation_deadline = session.starts_at - 2 * DAY
+    db.session.commit()
+    holder = services.register(session, make_user(), session.starts_at - 3 * DAY)
+    waiting = services.register(session, make_user(), session.starts_at - 3 * DAY)
+    late = session.starts_at - timedelta(minutes=90)
+    services.cancel(holder, late, by_coordinator=True)
+    assert waiting.state is S.REGISTERED
+    services.cancel(waiting, late + timedelta(minutes=10))  # promoted late: may still say no
+    assert waiting.state is S.CANCELLED
+
+
+@pytest.mark.both_databases
+def test_feedback_sent_twice_at_once_keeps_one_answer(app, make_session, make_user):
+    import threading
+
+    from elearn.modules.workshops import feedback
+    from elearn.modules.workshops.models import Feedback
+
+    session = make_session(starts_in=-DAY)
+    person = make_user()
+    _place(session, person, S.ATTENDED, session.starts_at - DAY)
+    session_id, person_id, errors, barrier = session.id, person.id, [], threading.Barrier(3)
+
+    def send(rating):
+        with app.app_context():
+            try:
+                barrier.wait()
+                feedback.give_feedback(db.session.get(type(session), session_id), person_id, rating,
+                                       "useful", "")
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (collected for the assertion)
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send, args=(r,)) for r in (3, 4, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1
+
+
+def test_a_date_at_the_edge_of_the_calendar_is_a_form_error_not_a_crash():
+    from datetime import date, time
+
+    from elearn.modules.workshops.times import to_utc
+
+    with pytest.raises(DomainError):
+        to_utc(date(1, 1, 1), time(0, 0))
