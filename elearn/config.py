@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "ELEARN_"
 
@@ -27,6 +28,7 @@ ENV_KEYS = {
     "SMTP_PASSWORD": "SMTP_PASSWORD",
     "SMTP_FROM": "SMTP_FROM",
     "SMTP_STARTTLS": "SMTP_STARTTLS",
+    "SMTP_SSL": "SMTP_SSL",
     "OUTBOX_MAX_ATTEMPTS": "OUTBOX_MAX_ATTEMPTS",
     "BASE_URL": "BASE_URL",
 }
@@ -35,6 +37,7 @@ LOCALES = ("da", "en")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
 STATIC_DIR = PROJECT_DIR / "static"
+DEVELOPMENT_BASE_URL = "http://localhost:5000"
 
 
 class ConfigurationError(RuntimeError):
@@ -67,14 +70,16 @@ class DefaultConfig:
     CONTENT_CACHE_DIR = None  # the instance folder's content-cache/ unless set
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SMTP_HOST = None  # unset: `elearn outbox send` prints the messages instead of sending them
-    SMTP_PORT = 25
+    SMTP_PORT = None  # 465 with SMTP_SSL, else 25
     SMTP_USER = None
     SMTP_PASSWORD = None  # noqa: S105  (no password unless configured)
     SMTP_FROM = "elearn <noreply@localhost>"
     SMTP_STARTTLS = False
+    SMTP_SSL = False  # implicit TLS (SMTPS, port 465)
     OUTBOX_MAX_ATTEMPTS = 8
-    #: The site's address for links in e-mail written outside a request (commands, workers).
-    BASE_URL = "http://localhost:5000"
+    #: The site's public address for every link in e-mail and calendar files (never the request's
+    #: Host header); production must set it.
+    BASE_URL = None  # outside production: DEVELOPMENT_BASE_URL
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -96,15 +101,23 @@ def load(app, overrides: dict | None) -> None:
             app.config[key] = value
     app.config.update(overrides or {})
     app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"])
-    app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"])
     app.config["OUTBOX_MAX_ATTEMPTS"] = int(app.config["OUTBOX_MAX_ATTEMPTS"])
-    app.config["SMTP_STARTTLS"] = str(app.config["SMTP_STARTTLS"]).lower() in ("1", "true", "yes")
+    for flag in ("SMTP_STARTTLS", "SMTP_SSL"):
+        app.config[flag] = str(app.config[flag]).lower() in ("1", "true", "yes")
+    app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"] or (465 if app.config["SMTP_SSL"] else 25))
     instance = Path(app.instance_path)
-    if app.config["ELEARN_ENV"] == "production" and not app.config.get("SECRET_KEY"):
+    production = app.config["ELEARN_ENV"] == "production"
+    if production and not app.config.get("SECRET_KEY"):
         raise ConfigurationError(
             "ELEARN_ENV=production needs an explicit secret key: set ELEARN_SECRET_KEY to a long "
             "random value (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+    if production and not app.config.get("BASE_URL"):
+        raise ConfigurationError(
+            "ELEARN_ENV=production needs ELEARN_BASE_URL, the site's public address for links in "
+            "e-mail (e.g. https://elearn.politi.example)."
+        )
+    _check_mail(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -112,3 +125,21 @@ def load(app, overrides: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'elearn.sqlite'}"
     if app.config["BABEL_DEFAULT_LOCALE"] not in LOCALES:
         raise ConfigurationError(f"ELEARN_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}.")
+
+
+def _check_mail(config) -> None:
+    """BASE_URL is an absolute http(s) address; an SMTP password never goes over plain text."""
+    config["BASE_URL"] = config.get("BASE_URL") or DEVELOPMENT_BASE_URL
+    url = urlsplit(config["BASE_URL"])
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+        raise ConfigurationError(
+            "ELEARN_BASE_URL must be the site's address, e.g. https://elearn.politi.example "
+            "(optionally with a path prefix).")
+    if config["SMTP_SSL"] and config["SMTP_STARTTLS"]:
+        raise ConfigurationError(
+            "Set one of ELEARN_SMTP_SSL (implicit TLS, port 465) and ELEARN_SMTP_STARTTLS, not both.")
+    if config.get("SMTP_USER") and not (config["SMTP_SSL"] or config["SMTP_STARTTLS"]):
+        raise ConfigurationError(
+            "ELEARN_SMTP_USER is set but the connection is not encrypted: set ELEARN_SMTP_STARTTLS=1 "
+            "(usually port 587) or ELEARN_SMTP_SSL=1 (port 465), so the password is not sent in "
+            "clear text.")

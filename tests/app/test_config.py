@@ -43,6 +43,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 def test_production_starts_with_a_secret_key(monkeypatch):
     monkeypatch.setenv("ELEARN_ENV", "production")
     monkeypatch.setenv("ELEARN_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("ELEARN_BASE_URL", "https://elearn.politi.example")
     assert create_app().config["SECRET_KEY"] == "x" * 64
 
 

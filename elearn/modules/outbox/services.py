@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 
 from elearn.extensions import db
 from elearn.i18n import in_locale
@@ -54,8 +55,14 @@ def queue_text(user, subject: str, body: str,
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A full link for an e-mail: to the request's site inside a request, else to config BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
+    """A full link for an e-mail, a calendar file or a printed code: always under config BASE_URL
+    (ELEARN_BASE_URL, which may include a path prefix), never the request's Host header, which the
+    client chooses."""
     path = current_app.url_map.bind("localhost").build(endpoint, values)
     return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def site_host() -> str:
+    """The host name of BASE_URL (e.g. elearn.politi.example), to make identifiers unique to this
+    installation."""
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"

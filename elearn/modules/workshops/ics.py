@@ -1,4 +1,5 @@
-"""Calendar files (RFC 5545) for a session: one VEVENT, times in UTC, CANCEL when it is off."""
+"""Calendar files (RFC 5545) for a session: one VEVENT, times in UTC; STATUS:CANCELLED when it is off
+(sent to an attendee: an iTIP CANCEL with ORGANIZER, RFC 5546)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ class CalendarEvent:
 
     @property
     def method(self) -> str:
-        """CANCEL for a cancellation, REQUEST for a booking sent to one person, else PUBLISH."""
-        if self.cancelled:
-            return "CANCEL"
-        return "REQUEST" if self.attendee else "PUBLISH"
+        """Sent to one person (attendee and organizer): CANCEL for a cancellation, else REQUEST.
+        Otherwise (a download) PUBLISH, also for a cancelled event, which says STATUS:CANCELLED:
+        RFC 5546 CANCEL and REQUEST need an ORGANIZER and an ATTENDEE."""
+        if not (self.attendee and self.organizer):
+            return "PUBLISH"
+        return "CANCEL" if self.cancelled else "REQUEST"
 
 
 def escape(text: str) -> str:

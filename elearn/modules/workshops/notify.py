@@ -9,7 +9,13 @@ from flask_babel import format_date, format_time
 
 from elearn.clock import utcnow
 from elearn.i18n import in_locale
-from elearn.modules.outbox.services import Attachment, absolute_url, queue_message, recipient_locale
+from elearn.modules.outbox.services import (
+    Attachment,
+    absolute_url,
+    queue_message,
+    recipient_locale,
+    site_host,
+)
 from elearn.modules.workshops import ics
 from elearn.modules.workshops.loader import workshops
 from elearn.modules.workshops.times import to_local
@@ -38,13 +44,18 @@ def location(session) -> str:
     return ", ".join(part for part in (session.place, session.online_url) if part)
 
 
+def calendar_uid(session) -> str:
+    """The session's UID in every calendar file: unique across installations (BASE_URL's host)."""
+    return f"workshop-session-{session.id}@{site_host()}"
+
+
 def calendar_event(session, locale: str, cancelled: bool = False,
                    attendee: str = "") -> ics.CalendarEvent:
     url = absolute_url("workshops.session", session_id=session.id)
     workshop = workshops().get(session.workshop_slug)
     summary = workshop.text(locale).summary if workshop else ""
     return ics.CalendarEvent(
-        uid=f"workshop-session-{session.id}@elearn", sequence=session.revision,
+        uid=calendar_uid(session), sequence=session.revision,
         starts_at=session.starts_at, ends_at=session.ends_at, summary=title(session, locale),
         location=location(session), description=f"{summary}\n{url}".strip(), url=url,
         cancelled=cancelled or session.state.value == "cancelled",
@@ -53,7 +64,8 @@ def calendar_event(session, locale: str, cancelled: bool = False,
 
 
 def calendar_file(session, locale: str, cancelled: bool = False, attendee: str = "") -> str:
-    """The session's .ics: PUBLISH for a download, REQUEST (or CANCEL) when sent to attendee."""
+    """The session's .ics: PUBLISH for a download (STATUS:CANCELLED when it is off), REQUEST (or
+    CANCEL) when sent to attendee."""
     return ics.calendar(calendar_event(session, locale, cancelled, attendee), utcnow())
 
 

@@ -189,3 +189,139 @@ def test_a_ready_made_text_can_be_queued_too(make_user, runner):
     db.session.commit()
     assert (message.recipient, message.status) == (person.email, MessageStatus.PENDING)
     assert "Subject: Certificate expires soon" in runner.invoke(args=["outbox", "send"]).output
+
+
+# A sender's claim is a lease: after LEASE another sender may take its messages over. The one whose
+# lease ran out (slow, paused) must not send them too, nor overwrite the other's outcome.
+
+class Clock:
+    """delivery's clock, moved by the test."""
+
+    def __init__(self):
+        self.now = utcnow() + timedelta(seconds=5)  # after the messages the test queues
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(delivery, "utcnow", clock)
+    return clock
+
+
+def _in_another_sender(app, work):
+    """Run work() as another sender: its own thread, app context and database session."""
+    errors = []
+
+    def run():
+        with app.app_context():
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001  (reported to the test below)
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and not errors, errors
+
+
+class SlowToConnect(CountingTransport):
+    """Sender A: its SMTP connection takes longer than the lease; meanwhile `meanwhile` runs."""
+
+    def __init__(self, meanwhile):
+        super().__init__()
+        self.meanwhile = meanwhile
+
+    def __enter__(self):
+        self.meanwhile()
+        return self
+
+
+@pytest.mark.both_databases
+def test_a_sender_whose_lease_ran_out_does_not_send_what_another_took_over(app, backend, make_user,
+                                                                           clock):
+    ids = [m.id for m in _queue(make_user(), count=3)]
+    other = CountingTransport()
+
+    def lease_runs_out_then_b_sends():
+        clock.now += delivery.LEASE + timedelta(minutes=1)
+        _in_another_sender(app, lambda: delivery.deliver_due(other, max_attempts=3))
+
+    slow = SlowToConnect(lease_runs_out_then_b_sends)
+    report = delivery.deliver_due(slow, max_attempts=3)
+    assert sorted(other.sent) == ids
+    assert slow.sent == []  # before the fix: A sent all three again
+    assert (report.sent, report.left) == (0, 3)
+    db.session.expire_all()
+    assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {MessageStatus.SENT}
+
+
+@pytest.mark.both_databases
+def test_a_message_another_sender_claimed_is_skipped_even_if_the_clocks_disagree(app, backend,
+                                                                                 make_user, clock):
+    """B's clock runs ahead (another host): A still has time left, but its claim is gone."""
+    ids = [m.id for m in _queue(make_user(), count=3)]
+    other = CountingTransport()
+    ahead = clock.now + delivery.LEASE + timedelta(minutes=1)
+    slow = SlowToConnect(lambda: _in_another_sender(
+        app, lambda: delivery.deliver_due(other, max_attempts=3, now=ahead)))
+    report = delivery.deliver_due(slow, max_attempts=3)
+    assert sorted(other.sent) == ids and slow.sent == []
+    assert (report.sent, report.left) == (0, 3)
+
+
+class FailsAfterTakeover(CountingTransport):
+    """A's send fails, but meanwhile B took the message over and sent it."""
+
+    def __init__(self, meanwhile):
+        super().__init__()
+        self.meanwhile = meanwhile
+
+    def send(self, message):
+        self.meanwhile()
+        raise TimeoutError("the SMTP server did not answer")
+
+
+def test_a_lost_claim_does_not_overwrite_the_other_senders_outcome(app, make_user, clock):
+    [message] = _queue(make_user())
+    other = CountingTransport()
+    ahead = clock.now + delivery.LEASE + timedelta(minutes=1)
+    transport = FailsAfterTakeover(lambda: _in_another_sender(
+        app, lambda: delivery.deliver_due(other, max_attempts=1, now=ahead)))
+    report = delivery.deliver_due(transport, max_attempts=1)
+    assert other.sent == [message.id]
+    assert (report.failed, report.left) == (0, 1)
+    db.session.refresh(message)
+    assert message.status is MessageStatus.SENT and message.attempts == 1  # not FAILED by A
+    assert message.last_error is None and message.claim_token is None
+
+
+class SlowSend(CountingTransport):
+    """Each send takes four minutes."""
+
+    def __init__(self, clock):
+        super().__init__()
+        self.clock = clock
+
+    def send(self, message):
+        super().send(message)
+        self.clock.now += timedelta(minutes=4)
+
+
+def test_a_run_stops_before_its_lease_ends_and_leaves_the_rest_for_the_next(make_user, clock):
+    ids = [m.id for m in _queue(make_user(), count=5)]
+    transport = SlowSend(clock)
+    report = delivery.deliver_due(transport, max_attempts=3)
+    # 0, 4 and 8 minutes are after the last start that leaves SEND_MARGIN of the 10-minute lease
+    assert (report.sent, report.left) == (2, 3)
+    assert transport.sent == ids[:2]
+    released = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids[2:]))).all()
+    assert {(m.status, m.claim_token, m.attempts) for m in released} == {
+        (MessageStatus.PENDING, None, 0)}
+    report = delivery.deliver_due(transport, max_attempts=3)  # the next run takes them at once
+    assert report.sent == 2 and transport.sent == ids[:4]

@@ -52,6 +52,13 @@ def test_lines_are_folded_at_75_octets_with_crlf():
 
 
 def test_a_cancelled_event_says_so_twice():
-    calendar = icalendar.Calendar.from_ical(ics.calendar(_event(cancelled=True), START))
+    calendar = icalendar.Calendar.from_ical(ics.calendar(_event(
+        cancelled=True, organizer="noreply@politi.example", attendee="mette@politi.example"), START))
     assert calendar["METHOD"] == "CANCEL"
+    assert calendar.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
+
+
+def test_a_cancelled_download_is_published_with_its_status():
+    calendar = icalendar.Calendar.from_ical(ics.calendar(_event(cancelled=True), START))
+    assert calendar["METHOD"] == "PUBLISH"  # RFC 5546: CANCEL needs ORGANIZER and ATTENDEE
     assert calendar.walk("VEVENT")[0]["STATUS"] == "CANCELLED"

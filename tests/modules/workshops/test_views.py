@@ -92,7 +92,7 @@ def test_coordinator_schedules_a_session_in_danish_time(client, auth, coordinato
     ({"date": "2001-01-01"}, "The session must start in the future"),
     ({"place": ""}, "Give a place or an online link"),
     ({"workshop_slug": "no-such-workshop"}, "Not a valid choice"),
-    ({"facilitator_email": "nobody@politi.example"}, "Nobody has this e-mail address"),
+    ({"facilitator_email": "nobody@politi.example"}, "No active account has this e-mail address"),
     ({"registration_deadline": "2030-03-15T08:00"}, "A deadline cannot be after the session starts"),
     ({"audience": "everyone"}, "Not a valid choice"),
 ])
@@ -345,7 +345,7 @@ def test_calendar_download(client, auth, make_user, make_session):
     auth.login(make_user())
     response = client.get(f"/workshops/sessions/{session.id}/calendar.ics")
     assert response.mimetype == "text/calendar"
-    assert f"UID:workshop-session-{session.id}@elearn" in response.get_data(as_text=True)
+    assert f"UID:workshop-session-{session.id}@localhost\r\n" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["/workshops/sessions/999999", "/workshops/sessions/99999999999",
