@@ -13,8 +13,9 @@ from markupsafe import Markup, escape
 from elearn.errors import DomainError, NotFound
 
 SALT = "elearn.workshops.check-in"
-#: How long a shown code works; the facilitator's page shows a fresh one when reloaded.
-VALID_SECONDS = 60 * 60
+#: How long a shown code works: long enough for a room to check in, short enough that a forwarded code
+#: is soon useless. The facilitator's page shows a fresh one when reloaded.
+VALID_SECONDS = 15 * 60
 
 
 def _serializer() -> URLSafeTimedSerializer:
