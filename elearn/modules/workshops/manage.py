@@ -186,15 +186,19 @@ def invite(session_id: int):
                                                          for p in catalogue().paths])
     if form.validate_on_submit():
         try:
-            count = scheduling.invite(get_user(current_user.id), session, _invitee_ids(form),
-                                      utcnow())
+            result = scheduling.invite(get_user(current_user.id), session, _invitee_ids(form),
+                                       utcnow())
         except DomainError as error:
             db.session.rollback()
             apply_error(form, error)
         else:
             db.session.commit()
             flash(ngettext("%(num)d person invited and e-mailed.",
-                           "%(num)d people invited and e-mailed.", count), "success")
+                           "%(num)d people invited and e-mailed.", result.invited), "success")
+            if result.skipped:
+                flash(ngettext("%(num)d person was not invited: outside your units or deactivated.",
+                               "%(num)d people were not invited: outside your units or deactivated.",
+                               result.skipped), "error")
             return redirect(url_for("workshops.manage_session", session_id=session.id))
     return render_template("workshops/invite.html", form=form, session=session,
                            title=notify.title(session, locale)), 400 if form.errors else 200

@@ -190,9 +190,15 @@ def _people(session_id: int, states) -> list[Registration]:
         Registration.session_id == session_id, Registration.state.in_(states))))
 
 
-def invite(actor: User, session: WorkshopSession, user_ids: set[int], now: datetime) -> int:
-    """Invite these people (only those in the actor's scope, active) and e-mail each new invitee;
-    returns how many were newly invited. Raises Conflict for a cancelled or started session."""
+@dataclass(frozen=True)
+class InviteResult:
+    invited: int  # newly invited (and e-mailed)
+    skipped: int  # outside the coordinator's units, or deactivated: not invited
+
+
+def invite(actor: User, session: WorkshopSession, user_ids: set[int], now: datetime) -> InviteResult:
+    """Invite these people (only those in the actor's scope, active) and e-mail each new invitee.
+    Raises Conflict for a cancelled or started session."""
     require_manage(actor, session)
     if session.state is SessionState.CANCELLED:
         raise Conflict(_l("This session is cancelled."))
@@ -204,13 +210,14 @@ def invite(actor: User, session: WorkshopSession, user_ids: set[int], now: datet
         stmt = stmt.where(User.unit_id.in_(scope))
     already = set(db.session.scalars(select(Invitation.user_id)
                                      .where(Invitation.session_id == session.id)))
-    invited = [user for user in db.session.scalars(stmt) if user.id not in already]
+    eligible = list(db.session.scalars(stmt))
+    invited = [user for user in eligible if user.id not in already]
     for user in invited:
         db.session.add(Invitation(session_id=session.id, user_id=user.id, invited_by_id=actor.id))
         notify.send(user, session, "invited")
     db.session.flush()
     record(actor.id, "workshop.invite", f"workshop_session:{session.id}", count=len(invited))
-    return len(invited)
+    return InviteResult(len(invited), len(user_ids) - len(eligible))
 
 
 def people_of_units(unit_ids) -> set[int]:

@@ -6,7 +6,7 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from elearn.extensions import db
 from elearn.modules.auth.models import Role
@@ -189,6 +189,18 @@ def test_invite_a_unit_with_its_sub_units_and_named_people(client, auth, make_us
     assert "Invitation:" in dashboard and f"/workshops/sessions/{session.id}" in dashboard
     auth.post(f"/workshops/sessions/{session.id}/register", {})
     assert services.find_registration(session.id, in_team.id).state is S.REGISTERED
+
+
+def test_named_people_outside_the_coordinators_units_are_reported_not_invited(
+        client, auth, coordinator, unit, make_user, make_unit, make_session):
+    session = make_session(unit=unit)
+    outsider = make_user(unit=make_unit())
+    auth.login(coordinator)
+    response = auth.post(f"/workshops/manage/sessions/{session.id}/invite",
+                         {"emails": outsider.email}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "1 person was not invited: outside your units or deactivated." in text
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
 
 
 def test_invite_by_unknown_address_is_a_form_error(client, auth, coordinator, unit, make_session):
