@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import insert
+from werkzeug.datastructures import MultiDict
 
 from elearn import create_app
 from elearn.clock import utcnow
@@ -40,14 +41,8 @@ QUIZ = "stalking-basics"
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
 
-class Form(dict):
-    def getlist(self, key):
-        value = self.get(key)
-        return [] if value is None else value if isinstance(value, list) else [value]
-
-
-def _random_form(attempt, rows, quiz, rng) -> Form:
-    form = Form()
+def _random_form(attempt, rows, quiz, rng) -> dict:
+    form = {}
     for row in rows:
         question, order = quiz.question(row.question_id), json.loads(row.option_order)
         if question.type == "ordering":
@@ -83,7 +78,7 @@ def lifecycle(count: int) -> None:
             began = time.perf_counter()
             on_page = services.rows_on_page(attempt, rows, page)
             positions = {str(row.position) for row in on_page}
-            fields = Form({k: v for k, v in form.items() if k[1:].split("-")[0] in positions})
+            fields = MultiDict({k: v for k, v in form.items() if k[1:].split("-")[0] in positions})
             submission.save_answers(attempt, on_page,
                                   answers.parse(fields, attempt.seed, on_page, quiz.index), utcnow())
             db.session.commit()

@@ -7,6 +7,8 @@ import random
 import secrets
 from dataclasses import dataclass
 
+from werkzeug.datastructures import MultiDict
+
 from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth import services as accounts
@@ -80,15 +82,9 @@ DEMO_COLLEAGUES = ("Anders Kjær", "Birgitte Lund", "Camilla Ravn", "Dennis Bak"
                    "Karina Vest", "Lars Hvid")
 
 
-class _Form(dict):
-    def getlist(self, key):
-        value = self.get(key)
-        return [] if value is None else value if isinstance(value, list) else [value]
-
-
-def _demo_answers(attempt, rows, quiz, rng: random.Random, skill: float) -> _Form:
+def _demo_answers(attempt, rows, quiz, rng: random.Random, skill: float) -> MultiDict:
     """Answers that are right with probability skill, through the same checks as the web form."""
-    form = _Form()
+    form = {}
     for row in rows:
         question, order = quiz.question(row.question_id), json.loads(row.option_order)
         right = rng.random() < skill
@@ -100,7 +96,7 @@ def _demo_answers(attempt, rows, quiz, rng: random.Random, skill: float) -> _For
         picks = [o.id for o in question.options if o.correct == right] or order[:1]
         picks = picks if question.type == "multiple" else [rng.choice(picks)]
         form[f"a{row.position}"] = [option_token(attempt.seed, row.question_id, p) for p in picks]
-    return form
+    return MultiDict(form)
 
 
 def seed_quiz_history(unit_ids: dict[str, int]) -> None:

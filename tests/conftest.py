@@ -59,6 +59,21 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
+def content(tmp_path) -> Path:
+    """A copy of the test course that a test may edit (see edit())."""
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, root)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first old in the file with new; old must be there."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
 def backend(request) -> str:
     return getattr(request, "param", "sqlite")
 

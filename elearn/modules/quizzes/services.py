@@ -74,14 +74,6 @@ def standing(user_id: int, quiz: Quiz, module: CourseModule, now: datetime) -> S
                     best, bool(passed), open_id, next_start if next_start and next_start > now else None)
 
 
-def passed_at(user_id: int, quiz_slug: str, major: int) -> bool:
-    """Whether the learner has passed a graded attempt at quiz for that major version of its module."""
-    return db.session.scalar(select(func.count()).where(
-        QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
-        QuizAttempt.mode == AttemptMode.GRADED, QuizAttempt.module_major == major,
-        QuizAttempt.passed.is_(True))) > 0
-
-
 def open_refresher(user_id: int, quiz: Quiz) -> int | None:
     return db.session.scalar(select(QuizAttempt.id).where(
         QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz.slug,

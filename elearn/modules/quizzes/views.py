@@ -65,15 +65,16 @@ OUTCOME_MESSAGES = {
 
 
 def _open_attempt(attempt_id: int):
-    """The learner's attempt ready to answer, or a redirect when it can no longer be answered."""
+    """The learner's attempt ready to answer: (attempt, quiz, module, rows). When it can no longer be
+    answered, the request ends here with a redirect to its result or its quiz."""
     attempt = services.attempt_of(current_user.id, attempt_id)
     quiz, module = _quiz_or_404(attempt.quiz_slug)
     rows = services.questions_of(attempt)
     outcome = submission.settle(attempt, quiz, module, rows, utcnow())
-    if outcome is Outcome.OPEN:
-        return (attempt, quiz, module, rows), None
-    db.session.commit()
-    return None, _closed(attempt, quiz, outcome)
+    if outcome is not Outcome.OPEN:
+        db.session.commit()
+        abort(_closed(attempt, quiz, outcome))
+    return attempt, quiz, module, rows
 
 
 def _closed(attempt, quiz, outcome: Outcome):
@@ -87,10 +88,7 @@ def _closed(attempt, quiz, outcome: Outcome):
 @bp.route("/attempts/<int:attempt_id>")
 @login_required
 def resume(attempt_id: int):
-    opened, response = _open_attempt(attempt_id)
-    if response:
-        return response
-    attempt, _quiz, _module, rows = opened
+    attempt, _quiz, _module, rows = _open_attempt(attempt_id)
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id,
                             page=pages.first_open_page(attempt, rows)))
 
@@ -100,10 +98,7 @@ def resume(attempt_id: int):
 def attempt_page(attempt_id: int, page: int):
     if request.method == "POST" and _wants_json():
         return _autosave(attempt_id, page)
-    opened, response = _open_attempt(attempt_id)
-    if response:
-        return response
-    attempt, quiz, module, rows = opened
+    attempt, quiz, module, rows = _open_attempt(attempt_id)
     if not 1 <= page <= services.page_count(attempt, rows):
         abort(404)
     if request.method == "POST":
@@ -139,10 +134,7 @@ def _autosave(attempt_id: int, page: int):
 @bp.route("/attempts/<int:attempt_id>/finish")
 @login_required
 def finish(attempt_id: int):
-    opened, response = _open_attempt(attempt_id)
-    if response:
-        return response
-    attempt, quiz, _module, rows = opened
+    attempt, quiz, _module, rows = _open_attempt(attempt_id)
     return render_template("quizzes/finish.html",
                            page=pages.finish_page(attempt, quiz, rows, _locale(), utcnow()))
 

@@ -17,7 +17,6 @@ from elearn.forms import act, apply_error, choices, save
 from elearn.modules.auth.decorators import coordinator_required
 from elearn.modules.auth.services import get_user, scope_unit_ids
 from elearn.modules.courses.services import catalogue
-from elearn.modules.progress.services import learners_of
 from elearn.modules.units import services as units
 from elearn.modules.workshops import feedback, notify, queries, scheduling, services
 from elearn.modules.workshops.forms import (
@@ -66,13 +65,7 @@ def _deadline(value):
 
 def _plan(form: SessionForm) -> scheduling.SessionPlan:
     """The form as a plan; raises DomainError for a facilitator address that matches nobody."""
-    facilitator_id = None
-    if form.facilitator_email.data:
-        ids, unknown = scheduling.people_by_email([form.facilitator_email.data], active_only=True)
-        if unknown:
-            raise DomainError(_("No active account has this e-mail address."),
-                              field="facilitator_email")
-        facilitator_id = ids.pop()
+    facilitator_id = scheduling.facilitator_id(form.facilitator_email.data or "")
     day: date = form.date.data
     return scheduling.SessionPlan(
         workshop_slug=form.workshop_slug.data, unit_id=form.unit_id.data,
@@ -140,14 +133,16 @@ def cancel_session(session_id: int):
 @coordinator_required
 def manage_session(session_id: int):
     session = scheduling.get_session_for(session_id, current_user)
+    registrations, now = queries.registrations(session.id), utcnow()
     return render_template(
         "workshops/manage_session.html", session=session,
         title=notify.title(session, str(get_locale())),
-        registrations=queries.registrations(session.id), invitees=queries.invitees(session.id),
+        registrations=registrations, invitees=queries.invitees(session.id),
+        cancellable={r.id for r in registrations if services.can_be_cancelled(r, session, now)},
         counts=services.counts([session.id])[session.id], state_labels=services.STATE_LABELS,
         audience_labels=AUDIENCE_LABELS, feedback=feedback.session_feedback(session.id),
         rating=feedback.ratings_by_session([session.id])[session.id],
-        cancel_form=CancelRegistrationForm(), now=utcnow())
+        cancel_form=CancelRegistrationForm())
 
 
 @bp.route("/workshops/manage/registrations/<int:registration_id>/cancel", methods=["POST"])
@@ -163,16 +158,9 @@ def cancel_for(registration_id: int):
 
 
 def _invitee_ids(form: InviteForm) -> set[int]:
-    ids = scheduling.people_of_units(form.unit_ids.data or [])
     path = next((p for p in catalogue().paths if p.slug == form.path.data), None)
-    if path:
-        ids |= learners_of(path.modules)
-    lines = (form.emails.data or "").replace(",", "\n").replace(";", "\n").splitlines()
-    named, unknown = scheduling.people_by_email(lines)
-    if unknown:
-        raise DomainError(_("Nobody has these e-mail addresses: %(emails)s",
-                            emails=", ".join(unknown[:10])), field="emails")
-    return ids | named
+    return scheduling.invitees(form.unit_ids.data or [], path.modules if path else (),
+                               form.emails.data or "")
 
 
 @bp.route("/workshops/manage/sessions/<int:session_id>/invite", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from elearn.extensions import db
 from elearn.modules.audit.services import record
 from elearn.modules.auth.models import Role, User
 from elearn.modules.auth.services import scope_unit_ids
+from elearn.modules.progress.services import learners_of
 from elearn.modules.units.services import subtree_ids
 from elearn.modules.workshops import notify
 from elearn.modules.workshops.loader import workshops
@@ -236,6 +237,32 @@ def people_by_email(addresses: list[str], active_only: bool = False) -> tuple[se
         query = query.where(User.active.is_(True))
     found = dict(db.session.execute(query).all())
     return set(found.values()), sorted(wanted - set(found))
+
+
+def facilitator_id(email: str) -> int | None:
+    """The facilitator's user id from their e-mail address (none given: None); raises DomainError
+    when no active account has it."""
+    if not email.strip():
+        return None
+    ids, unknown = people_by_email([email], active_only=True)
+    if unknown:
+        raise DomainError(_l("No active account has this e-mail address."), field="facilitator_email")
+    return ids.pop()
+
+
+def invitees(unit_ids, path_modules: tuple[str, ...], addresses: str) -> set[int]:
+    """Whom an invitation names: people of the units (with the units below), learners of a path's
+    modules, and people by e-mail (one per line, or separated by commas or semicolons). Raises
+    DomainError listing addresses that match nobody."""
+    ids = people_of_units(unit_ids)
+    if path_modules:
+        ids |= learners_of(path_modules)
+    lines = addresses.replace(",", "\n").replace(";", "\n").splitlines()
+    named, unknown = people_by_email(lines)
+    if unknown:
+        raise DomainError(_l("Nobody has these e-mail addresses: %(emails)s",
+                             emails=", ".join(unknown[:10])), field="emails")
+    return ids | named
 
 
 def get_session_for(session_id: int, user) -> WorkshopSession:

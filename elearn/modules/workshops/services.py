@@ -122,6 +122,45 @@ def _check_open(session: WorkshopSession, now: datetime) -> None:
         raise DomainError(_l("Registration for this session has closed."))
 
 
+def cancellation_closed(registration: Registration, session: WorkshopSession, now: datetime) -> bool:
+    """Whether the learner's own cancelling has closed: they hold a place and the cancellation
+    deadline has passed (unless the place came to them after it, by a late promotion)."""
+    return (registration.state is S.REGISTERED and now >= session.cancellation_deadline
+            and registration.updated_at < session.cancellation_deadline)
+
+
+def can_be_cancelled(registration: Registration, session: WorkshopSession, now: datetime) -> bool:
+    """A place or waiting-list entry of a scheduled session that has not started yet."""
+    return (registration.state in (S.REGISTERED, S.WAITLISTED)
+            and session.state is SessionState.SCHEDULED and now < session.starts_at)
+
+
+@dataclass(frozen=True)
+class LearnerChoices:
+    """What the session page offers a learner now, as the rules of register() and cancel() say."""
+
+    register: bool
+    registration_closed: bool
+    invitation_only: bool
+    cancel: bool  # the cancel box is shown
+    ask_coordinator: bool  # ...but only a coordinator can cancel now
+
+
+def learner_choices(session: WorkshopSession, registration: Registration | None, invited: bool,
+                    now: datetime) -> LearnerChoices:
+    scheduled = session.state is SessionState.SCHEDULED
+    unregistered = registration is None or registration.state is S.CANCELLED
+    closed = now >= session.registration_deadline or now >= session.starts_at
+    allowed = session.audience is Audience.OPEN or invited
+    cancellable = registration is not None and can_be_cancelled(registration, session, now)
+    return LearnerChoices(
+        register=scheduled and unregistered and not closed and allowed,
+        registration_closed=scheduled and unregistered and closed,
+        invitation_only=scheduled and unregistered and not closed and not allowed,
+        cancel=cancellable,
+        ask_coordinator=cancellable and cancellation_closed(registration, session, now))
+
+
 def register(session: WorkshopSession, user: User, now: datetime) -> Registration:
     """Register user, or put them on the waiting list when the session is full; registering again
     returns the existing registration. Raises DomainError (closed), Conflict (cancelled session,
@@ -181,10 +220,10 @@ def cancel(registration: Registration, now: datetime, reason: str = "",
     session = lock(registration.session)
     db.session.refresh(registration)
     _check("cancel", registration)
+    if not can_be_cancelled(registration, session, now):
+        raise Conflict(_l("This session has started or is cancelled; the registration stays."))
     held_place = registration.state is S.REGISTERED
-    # Someone who got the place after the deadline (promoted late) may still give it back.
-    late_place = held_place and registration.updated_at >= session.cancellation_deadline
-    if held_place and not by_coordinator and not late_place and now >= session.cancellation_deadline:
+    if not by_coordinator and cancellation_closed(registration, session, now):
         raise DomainError(_l("The deadline for cancelling has passed. Please contact the "
                              "coordinator."))
     registration.state, registration.updated_at = S.CANCELLED, now

@@ -64,14 +64,15 @@ def session(session_id: int):
     session = visible_session(session_id)
     registration = services.find_registration(session.id, current_user.id)
     workshop = workshops().get(session.workshop_slug)
+    invited = services.is_invited(session.id, current_user.id)
     return render_template(
         "workshops/session.html", session=session, registration=registration,
         text=workshop.text(str(get_locale())) if workshop else None,
-        counts=services.counts([session.id])[session.id], now=utcnow(),
+        counts=services.counts([session.id])[session.id],
+        choices=services.learner_choices(session, registration, invited, utcnow()),
         position=registration and services.waitlist_position(registration),
         cancel_form=CancelRegistrationForm(), action_form=ActionForm(), state_labels=services.STATE_LABELS,
         can_manage=scheduling.can_manage(current_user, session),
-        invited=services.is_invited(session.id, current_user.id),
         can_give_feedback=feedback.can_give_feedback(session, current_user.id))
 
 

@@ -1,6 +1,5 @@
 """elearn content check: each kind of mistake a trainer can make gets a precise file:line message."""
 
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -8,20 +7,7 @@ from click.testing import CliRunner
 from elearn import create_app
 from elearn.cli import main
 from elearn.modules.courses.loader import ContentError, load
-from tests.conftest import BASE_CONFIG, FIXTURE_CONTENT
-
-
-@pytest.fixture
-def content(tmp_path):
-    root = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, root)
-    return root
-
-
-def edit(path, old, new):
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
+from tests.conftest import BASE_CONFIG, edit
 
 
 def messages(root):

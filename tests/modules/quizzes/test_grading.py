@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
 from elearn.content import read
 from elearn.modules.quizzes import answers, grading
 from elearn.modules.quizzes.drawing import draw, option_token
 from tests.conftest import FIXTURE_CONTENT
-from tests.modules.quizzes.test_services import Form
 
 QUIZ = read(FIXTURE_CONTENT).quizzes.quiz("second-steps")
 LEAVES = [leaf for q in QUIZ.questions for leaf in q.leaves]
@@ -64,7 +64,7 @@ def test_option_order_does_not_change_the_score(seed_a, seed_b, data):
             order = [o.id for o in question.options]
             random.Random(seed).shuffle(order)
             row = SimpleNamespace(question_id=question.id, position=1, option_order=json.dumps(order))
-            form = Form(_form_for(question, chosen, order, seed))
+            form = MultiDict(_form_for(question, chosen, order, seed))
             stored = answers.parse(form, seed, [row], QUIZ.index)[question.id]
             scores.append(grading.check(question, answers.decode(question, stored)))
         assert scores[0] == scores[1]

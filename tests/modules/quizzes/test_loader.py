@@ -9,23 +9,13 @@ import pytest
 
 from elearn.content import read
 from elearn.modules.quizzes.loader import load_quizzes
-from tests.conftest import FIXTURE_CONTENT
+from tests.conftest import FIXTURE_CONTENT, edit
 
 QUIZ = FIXTURE_CONTENT / "quizzes" / "second-steps.yaml"
 
 
-@pytest.fixture
-def content(tmp_path) -> Path:
-    root = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, root)
-    return root
-
-
 def problems_after(content: Path, old: str, new: str) -> list[str]:
-    path = content / "quizzes" / "second-steps.yaml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    edit(content / "quizzes" / "second-steps.yaml", old, new)
     return [str(p) for p in read(content).problems]
 
 

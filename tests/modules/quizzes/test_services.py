@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from elearn.clock import utcnow
 from elearn.errors import Conflict, Forbidden
@@ -27,14 +28,6 @@ from tests.modules.quizzes.conftest import right_answer_form
 GRADED = AttemptMode.GRADED
 
 
-class Form(dict):
-    """A request.form stand-in: getlist over plain values or lists."""
-
-    def getlist(self, key):
-        value = self.get(key)
-        return [] if value is None else value if isinstance(value, list) else [value]
-
-
 def run_together(work, count: int) -> None:
     """Run work in count threads at once and wait for them all."""
     threads = [threading.Thread(target=work) for _ in range(count)]
@@ -46,7 +39,7 @@ def run_together(work, count: int) -> None:
 
 def answer(attempt, quiz, wrong=(), now=None):
     rows = services.questions_of(attempt)
-    form = Form(right_answer_form(attempt, rows, quiz, wrong))
+    form = MultiDict(right_answer_form(attempt, rows, quiz, wrong))
     submission.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index),
                           now or utcnow())
 
@@ -239,7 +232,7 @@ def test_a_save_after_the_submit_is_refused(app, make_user, quiz, module):
         app, lambda other: submission.submit(other, quiz, module, utcnow())), args=(attempt.id,))
     worker.start()
     worker.join()
-    form = Form(right_answer_form(attempt, rows, quiz))
+    form = MultiDict(right_answer_form(attempt, rows, quiz))
     with pytest.raises(Conflict):
         submission.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index),
                                 utcnow())

@@ -1,7 +1,6 @@
 """Workshop themes in content/workshops/: checked with file:line messages, part of `content check`,
 and the real themes are clean."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,9 @@ from elearn import create_app
 from elearn.cli import main
 from elearn.modules.courses.loader import ContentError
 from elearn.modules.workshops.loader import load_workshops
-from tests.conftest import BASE_CONFIG, FIXTURE_CONTENT
+from tests.conftest import BASE_CONFIG, edit
 
 REAL_CONTENT = Path(__file__).resolve().parents[3] / "content"
-
-
-@pytest.fixture
-def content(tmp_path):
-    root = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, root)
-    return root
-
-
-def edit(path, old, new):
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def messages(root):

@@ -394,3 +394,26 @@ def test_a_date_at_the_edge_of_the_calendar_is_a_form_error_not_a_crash():
 
     with pytest.raises(DomainError):
         to_utc(date(1, 1, 1), time(0, 0))
+
+
+def test_the_page_offers_what_the_rules_allow(make_session, make_user):
+    session = make_session(capacity=1)
+    session.cancellation_deadline = session.starts_at - 2 * DAY
+    db.session.commit()
+    holder = services.register(session, make_user(), session.starts_at - 3 * DAY)
+    waiting = services.register(session, make_user(), session.starts_at - 3 * DAY)
+    late = session.starts_at - DAY
+    assert services.learner_choices(session, holder, False, late).ask_coordinator
+    services.cancel(holder, late, by_coordinator=True)
+    offered = services.learner_choices(session, waiting, False, late)
+    assert offered.cancel and not offered.ask_coordinator  # promoted late: may give it back
+    fresh = services.learner_choices(session, None, False, late)
+    assert fresh.register and not fresh.registration_closed
+    assert services.learner_choices(session, None, False, session.starts_at).registration_closed
+
+
+def test_nobody_cancels_once_the_session_has_started(make_session, make_user):
+    session = make_session()
+    registration = services.register(session, make_user(), session.starts_at - DAY)
+    with pytest.raises(Conflict):
+        services.cancel(registration, session.starts_at + timedelta(minutes=5), by_coordinator=True)
