@@ -37,7 +37,7 @@ from elearn.modules.quizzes.models import (
 )
 from elearn.modules.quizzes.pages import true_false_labels
 
-QUIZ = "stalking-basics"
+QUIZ = "stalking-phenomenon"
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
 
