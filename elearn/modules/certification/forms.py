@@ -14,8 +14,8 @@ from elearn.modules.certification.services import REVOKE_REASON_MAX
 class RevokeForm(Form):
     reason = TextAreaField(
         _l("Reason"), validators=[DataRequired(), Length(max=REVOKE_REASON_MAX)],
-        description=_l("Shown to the holder and on the verification page's record for "
-                       "coordinators. Do not write personal data about citizens or cases."))
+        description=_l("Shown to the holder and to coordinators, not on the public verification "
+                       "page. Do not write personal data about citizens or cases."))
 
 
 class CompareForm(Form):
