@@ -235,3 +235,14 @@ def test_the_daily_run_issues_what_no_event_announced(app, make_user, unit, coor
     db.session.commit()
     assert (report.issued, report.renewed) == (1, 0)
     assert reminders.run(utcnow()).issued == 0
+
+
+def test_the_daily_command_reports_what_it_did(app, runner, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    forget_awards()
+    result = runner.invoke(args=["certification", "run"])
+    assert result.exit_code == 0, result.output
+    assert "Certification: 1 issued, 0 renewed, 0 reminders queued." in result.output
+    result = runner.invoke(args=["certification", "run"])
+    assert "Certification: 0 issued, 0 renewed, 0 reminders queued." in result.output
