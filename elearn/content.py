@@ -58,6 +58,7 @@ def read(root: Path, cache_dir: Path | None = None) -> Content:
                                     "loaded, so the module could never be completed"))
     workshops, workshop_problems = workshop_loader.load_workshops(root)
     problems += workshop_problems
+    problems += workshop_loader.reading_problems(root, workshops, course.catalogue.modules)
     problems += _certification_problems(root, course.catalogue, bank, workshops)
     return Content(course.catalogue, bank, tuple(problems), course.rendered, course.cached,
                    workshops)

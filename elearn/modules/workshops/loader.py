@@ -12,6 +12,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from elearn.markdown import render_markdown
+from elearn.modules.courses import services as courses
 from elearn.modules.courses.catalogue import LOCALES
 from elearn.modules.courses.sources import (
     FieldSpec,
@@ -30,8 +31,9 @@ WORKSHOP_FIELDS = {
     "audience": FieldSpec(True, "audience"), "minutes": FieldSpec(True, "int"),
     "reviewed": FieldSpec(True, "date"), "objectives": FieldSpec(True, "strings"),
     "agenda": FieldSpec(True, "strings"), "preparation": FieldSpec(False, "str"),
+    "reading": FieldSpec(False, "slugs"),
 }
-SHARED_FIELDS = ("audience", "minutes")
+SHARED_FIELDS = ("audience", "minutes", "reading")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Workshop:
     audience: tuple[str, ...]
     reviewed: date
     texts: MappingProxyType  # locale -> WorkshopText
+    reading: tuple[str, ...] = ()  # course module slugs to read before or after a session
 
     def text(self, locale: str) -> WorkshopText:
         """The text in locale, else in the other language."""
@@ -120,8 +123,23 @@ def _load(root: Path, signature: tuple) -> tuple[MappingProxyType, tuple[Problem
         first = next(iter(files.values())).meta
         workshops[slug] = Workshop(slug, first["minutes"], tuple(first["audience"]),
                                    first["reviewed"], MappingProxyType(
-                                       {loc: _text(files[loc]) for loc in LOCALES if loc in files}))
+                                       {loc: _text(files[loc]) for loc in LOCALES if loc in files}),
+                                   tuple(first.get("reading", ())))
     return MappingProxyType(dict(sorted(workshops.items()))), tuple(problems)
+
+
+def reading_problems(root: Path, themes: MappingProxyType, module_slugs) -> list[Problem]:
+    """A workshop's reading list may name only modules of the course."""
+    return [Problem(f"{root.name}/{FOLDER}/{slug}.en.md", 1, f"'reading' names '{name}', which is "
+                                                             f"not a course module")
+            for slug, workshop in themes.items() for name in workshop.reading
+            if name not in module_slugs]
+
+
+def reading_list(workshop: Workshop, locale: str) -> list[tuple[str, str]]:
+    """(slug, title) of the course modules a workshop's participants read, in the theme's order."""
+    modules = courses.catalogue().modules
+    return [(slug, modules[slug].text(locale).title) for slug in workshop.reading if slug in modules]
 
 
 def workshops() -> MappingProxyType:

@@ -16,7 +16,7 @@ from elearn.modules.auth.services import get_user
 from elearn.modules.outbox.services import absolute_url
 from elearn.modules.workshops import checkin, feedback, notify, queries, scheduling, services
 from elearn.modules.workshops.forms import CancelRegistrationForm, FeedbackForm, NeedForm
-from elearn.modules.workshops.loader import workshops
+from elearn.modules.workshops.loader import reading_list, workshops
 from elearn.modules.workshops.models import RegistrationState
 
 bp = Blueprint("workshops", __name__, template_folder="templates")
@@ -54,8 +54,9 @@ def theme(slug: str):
         abort(404)
     rows = [r for r in queries.sessions_for_learner(current_user.id, utcnow())
             if r.session.workshop_slug == slug]
-    return render_template("workshops/theme.html", workshop=workshop,
-                           text=workshop.text(str(get_locale())), rows=rows)
+    locale = str(get_locale())
+    return render_template("workshops/theme.html", workshop=workshop, text=workshop.text(locale),
+                           rows=rows, reading=reading_list(workshop, locale))
 
 
 @bp.route("/workshops/sessions/<int:session_id>")
@@ -68,6 +69,7 @@ def session(session_id: int):
     return render_template(
         "workshops/session.html", session=session, registration=registration,
         text=workshop.text(str(get_locale())) if workshop else None,
+        reading=reading_list(workshop, str(get_locale())) if workshop else [],
         counts=services.counts([session.id])[session.id],
         choices=services.learner_choices(session, registration, invited, utcnow()),
         position=registration and services.waitlist_position(registration),

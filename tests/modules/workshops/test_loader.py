@@ -35,7 +35,7 @@ def test_the_fixture_workshop_loads_in_both_languages(content):
     ("agenda:\n  - Welcome\n  - Case work in groups", "agenda: []",
      "content/workshops/case-workshop.en.md:11: 'agenda' must list at least one non-empty item"),
     ("slug: case-workshop", "slug: other", "content/workshops/case-workshop.en.md:3: slug 'other' does not"),
-    ("preparation: Read", "prep: Read", "content/workshops/case-workshop.en.md:14: unknown setting 'prep'"),
+    ("preparation: Read", "prep: Read", "content/workshops/case-workshop.en.md:15: unknown setting 'prep'"),
     ("audience: [key-officer]", "audience: [detectives]",
      "content/workshops/case-workshop.en.md:6: 'audience' must be a list of"),
     ("objectives:\n", "objectives: 3\n", "content/workshops/case-workshop.en.md:9: 'objectives' must be a list"),
@@ -78,3 +78,25 @@ def test_the_real_workshop_themes_are_clean_and_cite_their_sources():
         for locale in ("da", "en"):
             body = workshop.text(locale).body
             assert "Stop Stalking final evaluation" in body, (workshop.slug, locale)
+
+
+
+def test_a_reading_list_names_course_modules_only(content):
+    for locale in ("da", "en"):
+        edit(content / f"workshops/case-workshop.{locale}.md", "reading: [first-steps]",
+             "reading: [first-steps, nowhere]")
+    result = CliRunner().invoke(main, ["content", "check", "--path", str(content)])
+    assert result.exit_code == 1
+    assert "'reading' names 'nowhere', which is not a course module" in result.output
+    assert "'first-steps'" not in result.output
+    edit(content / "workshops/case-workshop.da.md", "reading: [first-steps, nowhere]", "reading: [first-steps]")
+    assert any(m.startswith("content/workshops/case-workshop.en.md:14: 'reading' differs from")
+               for m in messages(content)), messages(content)
+
+
+def test_the_theme_and_session_pages_link_the_reading(client, auth, make_user, make_session):
+    session = make_session()
+    auth.login(make_user())
+    for url in ("/workshops/themes/case-workshop", f"/workshops/sessions/{session.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'Course reading' in page and '<a href="/modules/first-steps">First steps</a>' in page, url
