@@ -69,6 +69,8 @@ def test_the_last_quiz_leads_to_the_certificate_and_the_directory(page, live_app
     assert page.get_by_text("Mette Sørensen").is_visible()
     assert_accessible(page)
     fingerprint = page.locator(".fingerprint").first.inner_text().strip()
+    printed = page.pdf(format="A4")
+    assert printed.count(b"/Type /Page") - printed.count(b"/Type /Pages") == 1  # one A4 page
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the PDF").click()
