@@ -69,6 +69,18 @@ def test_attendance_marked_last_issues_the_certificate(app, make_user, unit, coo
     assert len(awards()) == 1
 
 
+def test_reading_the_last_section_issues_the_certificate(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    attend(user, unit, coordinator)
+    read_module(user.id, "second-steps")
+    take_quiz(user.id)
+    db.session.commit()
+    assert awards() == []
+    read_module(user.id, "first-steps")
+    db.session.commit()
+    assert len(awards()) == 1
+
+
 def test_a_failed_quiz_issues_nothing_and_the_path_says_what_is_missing(app, make_user, unit, path):
     user = make_user(unit=unit)
     read_module(user.id, "first-steps")
