@@ -146,6 +146,9 @@ class _Reader:
         result = []
         for option in node["steps" if kind == "ordering" else "options"]:
             self.unknown_keys(option, OPTION_KEYS, f"option '{option.get('id')}'")
+            if not isinstance(option.get("id"), str) or not SLUG.match(option["id"]):
+                self.problem(option, f"option '{option.get('id')}': an 'id' is lower-case letters, digits "
+                                     "and dashes (quote words YAML reads as true or false, such as \"yes\")")
             if "correct" in option and not isinstance(option["correct"], bool):
                 self.problem(option, f"option '{option['id']}': 'correct' must be true or false")
             result.append(Option(str(option["id"]), self.text(option, "text", option, inline=True),

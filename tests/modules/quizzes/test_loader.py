@@ -43,6 +43,7 @@ def test_the_fixture_quiz_loads_cleanly():
     ("max_attempts: 3", "max_attemps: 3", "unknown setting 'max_attemps'"),
     ("module: second-steps", "module: first-steps", "must name this quiz in its 'quiz' setting"),
     ("answer: true\n    feedback", "answer: yes please\n    feedback", "needs 'answer: true'"),
+    ("      - id: weather", "      - id: yes", "option 'True': an 'id' is lower-case letters"),
 ])
 def test_mistakes_are_reported_with_file_and_line(content, old, new, message):
     problems = problems_after(content, old, new)
