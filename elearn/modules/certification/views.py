@@ -25,6 +25,7 @@ from elearn.clock import utcnow
 from elearn.extensions import db, limiter
 from elearn.forms import save
 from elearn.modules.auth.decorators import coordinator_required, login_required
+from elearn.modules.auth.models import Role
 from elearn.modules.auth.services import scope_unit_ids
 from elearn.modules.certification import directory, pages, services
 from elearn.modules.certification.forms import CompareForm, RevokeForm
@@ -103,7 +104,8 @@ def key_officers():
     query = request.args.get("q", "")[:directory.QUERY_MAX]
     groups = directory.key_officers(utcnow(), query)
     return render_template("certification/directory.html", groups=groups, query=query,
-                           titles=pages.path_titles(_locale()))
+                           titles=pages.path_titles(_locale()),
+                           coordinates=current_user.has_role(Role.COORDINATOR, Role.ADMIN))
 
 
 @bp.route("/certification/manage")

@@ -188,6 +188,7 @@ def test_the_coordinator_sees_who_drops_out_within_90_days(client, auth, make_us
     award_of(soon).expires_at = utcnow() + timedelta(days=40)
     db.session.commit()
     auth.login(coordinator)
+    assert "Who in your units drops out within 90 days" in html(client.get("/key-officers"))
     page = html(client.get("/certification/manage"))
     expiring = page[page.index('id="expiring"'):page.index('id="expired"')]
     assert "Sofie Lund" in expiring and "Ole Bak" not in expiring
