@@ -6,13 +6,14 @@ import logging
 
 from flask import Flask
 
-from elearn import config
+from elearn import config, events
 from elearn.commands import register_commands
 from elearn.content import load_content
 from elearn.errors import register_error_handlers
 from elearn.extensions import csrf, db, init_reads, limiter, login_manager, migrate
 from elearn.i18n import init_i18n
 from elearn.modules import BLUEPRINTS
+from elearn.modules.certification.services import evaluate_user_id
 from elearn.routing import init_routing
 from elearn.security import init_security
 from elearn.templating import init_templating
@@ -46,5 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_commands(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    # A quiz passed, a module completed or a workshop attended may earn a certificate (events.py).
+    events.subscribe(app, events.EVIDENCE_CHANGED, evaluate_user_id)
     load_content(app)
     return app

@@ -10,17 +10,20 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from werkzeug.serving import run_simple
 
+from elearn.clock import utcnow
 from elearn.dbstatus import pending_migration
 from elearn.errors import DomainError
 from elearn.extensions import db
 from elearn.modules.admin import roster
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
+from elearn.modules.certification import reminders
 from elearn.modules.outbox import delivery
 from elearn.modules.units.services import find_unit
 
 users = AppGroup("users", help="Create and import user accounts.")
 outbox = AppGroup("outbox", help="The e-mail outbox.")
+certification = AppGroup("certification", help="Certificates: awards, renewals and reminders.")
 
 
 @click.command("serve")
@@ -107,7 +110,19 @@ def send_outbox(batch: int):
         sys.exit(1)
 
 
+@certification.command("run")
+@with_appcontext
+def run_certification():
+    """Issue and renew the certificates people have become eligible for (anything no page event
+    caught) and queue each due expiry reminder once. Run it daily (cron, systemd timer)."""
+    report = reminders.run(utcnow(), checkpoint=db.session.commit)
+    db.session.commit()
+    click.echo(f"Certification: {report.issued} issued, {report.renewed} renewed, "
+               f"{report.reminders} reminders queued.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
+    app.cli.add_command(certification)

@@ -22,6 +22,7 @@ ENV_KEYS = {
     "LOGIN_LIMIT_PER_IP": "LOGIN_LIMIT_PER_IP",
     "LOGIN_LIMIT_PER_ACCOUNT": "LOGIN_LIMIT_PER_ACCOUNT",
     "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "LOGIN_LIMIT_PER_ACCOUNT_AND_IP",
+    "VERIFY_LIMIT": "VERIFY_LIMIT",
     "SMTP_HOST": "SMTP_HOST",
     "SMTP_PORT": "SMTP_PORT",
     "SMTP_USER": "SMTP_USER",
@@ -57,6 +58,8 @@ class DefaultConfig:
     # Higher, so one attacker cannot lock a colleague out, while many addresses together still can't
     # guess at will.
     LOGIN_LIMIT_PER_ACCOUNT = "30 per 5 minutes"
+    #: Certificate verifications per client address (numbers are unguessable; this stops sweeps).
+    VERIFY_LIMIT = "30 per minute"
     PASSWORD_HASH_PROFILE = "strong"  # noqa: S105  (a profile name, not a password)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which the server can end
     SESSION_COOKIE_HTTPONLY = True

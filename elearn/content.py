@@ -59,8 +59,33 @@ def read(root: Path, cache_dir: Path | None = None) -> Content:
     workshops, workshop_problems = workshop_loader.load_workshops(root)
     problems += workshop_problems
     problems += workshop_loader.reading_problems(root, workshops, course.catalogue.modules)
+    problems += _certification_problems(root, course.catalogue, bank, workshops)
     return Content(course.catalogue, bank, tuple(problems), course.rendered, course.cached,
                    workshops)
+
+
+def _certification_problems(root: Path, catalogue: Catalogue, bank: QuizBank,
+                            workshops) -> list[Problem]:
+    """A path's certification may only name workshop themes that exist and quizzes of its own
+    modules that offer refreshers (the paths are read before quizzes and workshops)."""
+    problems, label = [], f"{root.name}/paths.yaml"
+    for path in catalogue.paths:
+        rules = path.certification
+        if rules is None:
+            continue
+        for slug in rules.workshops:
+            if slug not in workshops:
+                problems.append(Problem(label, rules.line, f"path {path.slug}: certification: "
+                                                           f"unknown workshop '{slug}'"))
+        for slug in rules.renewal.refreshers:
+            quiz = bank.quizzes.get(slug)
+            if quiz is None or quiz.module not in path.modules:
+                problems.append(Problem(label, rules.line, f"path {path.slug}: certification: "
+                                        f"'{slug}' is not the quiz of a module in this path"))
+            elif not quiz.refresher:
+                problems.append(Problem(label, rules.line, f"path {path.slug}: certification: "
+                                        f"quiz '{slug}' has no refresher (set 'refresher:')"))
+    return problems
 
 
 def load_content(app: Flask) -> Content:

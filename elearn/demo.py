@@ -1,4 +1,5 @@
-"""Demo data: a police district with its units, accounts for each role, and workshop sessions."""
+"""Demo data: a police district with its units, accounts for each role, workshop sessions, and key
+officers whose certificates are valid, expiring soon and expired."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import random
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from werkzeug.datastructures import MultiDict
 
@@ -13,7 +15,9 @@ from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
+from elearn.modules.certification.services import certifying_paths
 from elearn.modules.courses.services import catalogue
+from elearn.modules.progress import services as progress
 from elearn.modules.quizzes import answers, submission
 from elearn.modules.quizzes import services as quizzes
 from elearn.modules.quizzes.drawing import option_token
@@ -21,6 +25,8 @@ from elearn.modules.quizzes.models import AttemptMode
 from elearn.modules.units.models import UnitKind
 from elearn.modules.units.services import create_unit
 from elearn.modules.workshops import demo_data as workshop_demo
+from elearn.modules.workshops import scheduling
+from elearn.modules.workshops import services as workshops
 
 # (code, name, kind, parent code)
 DEMO_UNITS = (
@@ -43,9 +49,11 @@ DEMO_ACCOUNTS = (
     ("coordinator@demo.elearn", "Lene Dahl", "SJYL", (Role.LEARNER, Role.COORDINATOR),
      "the district's training coordinator"),
     ("admin@demo.elearn", "Admin Demo", "SJYL", (Role.ADMIN,), "an administrator"),
-    ("patrol2@demo.elearn", "Ahmed Karimi", "SJYL-PAT-VEJ", (Role.LEARNER,), "a patrol officer"),
+    ("patrol2@demo.elearn", "Ahmed Karimi", "SJYL-PAT-VEJ", (Role.LEARNER,),
+     "a patrol officer whose key-officer certificate expired"),
     ("detective@demo.elearn", "Sofie Lund", "SJYL-EFT-VEJ", (Role.LEARNER,), "a key officer"),
-    ("detective2@demo.elearn", "Peter Nørgaard", "SJYL-EFT-HOR", (Role.LEARNER,), "an investigator"),
+    ("detective2@demo.elearn", "Peter Nørgaard", "SJYL-EFT-HOR", (Role.LEARNER,),
+     "an investigator, key officer until next month"),
     ("callhandler2@demo.elearn", "Camilla Berg", "SJYL-SC", (Role.LEARNER,),
      "a Servicecenter call-taker, on a waiting list"),
 )
@@ -73,6 +81,8 @@ def seed() -> list[DemoLogin]:
     workshop_demo.seed(coordinator, [user for user in users if user.roles == {Role.LEARNER}])
     db.session.commit()
     seed_quiz_history(ids)
+    by_email = {user.email: user for user in users}
+    seed_key_officers(coordinator, [by_email[email] for email, _days in KEY_OFFICERS])
     return logins
 
 
@@ -114,4 +124,43 @@ def seed_quiz_history(unit_ids: dict[str, int]) -> None:
             submission.save_answers(attempt, rows,
                                     answers.parse(form, attempt.seed, rows, quiz.index), utcnow())
             submission.submit(attempt, quiz, module, utcnow())
+    db.session.commit()
+
+
+# (e-mail, how many days ago they attended the path's workshop, which completed their certificate):
+# a valid key officer, one whose certificate expires within a month, one whose expired a month ago.
+KEY_OFFICERS = (("detective@demo.elearn", 60), ("detective2@demo.elearn", 700),
+                ("patrol2@demo.elearn", 760))
+
+
+def _pass_quiz(user, module, rng: random.Random) -> None:
+    quiz = quizzes.quiz_bank().quiz(module.quiz)
+    attempt = quizzes.start_attempt(user.id, quiz, module, AttemptMode.GRADED, utcnow())
+    rows = quizzes.questions_of(attempt)
+    form = _demo_answers(attempt, rows, quiz, rng, skill=1.0)
+    submission.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index),
+                            utcnow())
+    submission.submit(attempt, quiz, module, utcnow())
+
+
+def seed_key_officers(coordinator, people) -> None:
+    """Each person reads the key-officer path's modules and passes their quizzes today, and has
+    attended its workshop on a past day: the attendance, marked last, issues the certificate as
+    of that day (through the same services and event as in real use)."""
+    path = next((p for p in certifying_paths() if p.certification.directory), None)
+    if path is None or not path.certification.workshops:
+        return
+    rng = random.Random(7)
+    for user, (_email, days_ago) in zip(people, KEY_OFFICERS, strict=True):
+        for module in (catalogue().modules[slug] for slug in path.modules):
+            for section_id in module.section_ids:
+                progress.mark_read(user.id, module, section_id)
+            if module.quiz:
+                _pass_quiz(user, module, rng)
+        plan = workshop_demo.session_plan(path.certification.workshops[0], coordinator.unit_id, -days_ago,
+                                  12, coordinator)
+        session = scheduling.schedule(coordinator, plan, plan.starts_at - timedelta(days=30))
+        registration = workshops.register(session, user, plan.starts_at - timedelta(days=7))
+        workshops.mark_attendance(registration, True, coordinator.id, plan.starts_at)
+    people[0].work_phone = "+45 76 28 14 48"
     db.session.commit()

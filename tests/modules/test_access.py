@@ -7,6 +7,8 @@ import pytest
 from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth.models import Role
+from elearn.modules.certification.models import AwardRevision, CertificateAward
+from elearn.modules.certification.services import new_number
 from elearn.modules.courses.services import catalogue
 from elearn.modules.quizzes.models import AttemptMode
 from elearn.modules.quizzes.services import quiz_bank, start_attempt
@@ -75,6 +77,13 @@ PROTECTED = [
     ("GET", "/workshops/manage/feedback", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/workshops/manage/needs", {Role.COORDINATOR, Role.ADMIN}),
     ("POST", "/workshops/manage/needs/{need_id}/status", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/paths/key-officer", EVERYONE),
+    ("GET", "/certificates/{number}", EVERYONE),  # holder or their coordinator: certification tests
+    ("GET", "/certificates/{number}/certificate.pdf", EVERYONE),  # the same
+    ("GET", "/key-officers", EVERYONE),
+    ("GET", "/certification/manage", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/certification/awards/{award_id}/revoke", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/certification/awards/{award_id}/revoke", {Role.COORDINATOR, Role.ADMIN}),
 ]
 GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "/reference/<slug>",
            "/modules/first-steps/what": "/modules/<slug>/<section_id>",
@@ -85,12 +94,16 @@ GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "
            "/quizzes/second-steps/analysis": "/quizzes/<slug>/analysis",
            "/attempts/{attempt_id}/1": "/attempts/<int:attempt_id>/<int:page>",
            "/workshops/themes/case-workshop": "/workshops/themes/<slug>",
-           "/workshops/check-in/{token}": "/workshops/check-in/<token>"}
-ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id", "need_id")
+           "/workshops/check-in/{token}": "/workshops/check-in/<token>",
+           "/paths/key-officer": "/paths/<slug>", "/certificates/{number}": "/certificates/<number>",
+           "/certificates/{number}/certificate.pdf": "/certificates/<number>/certificate.pdf"}
+ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id", "need_id",
+            "award_id")
 
 
 def test_every_route_is_listed_here(app):
-    open_routes = {"/login", "/logout", "/language", "/healthz", "/static/<path:filename>", "/sw.js"}
+    open_routes = {"/login", "/logout", "/language", "/healthz", "/static/<path:filename>", "/sw.js",
+                   "/verify/<number>"}
     rules = {rule.rule for rule in app.url_map.iter_rules()} - open_routes
     listed = set()
     for _, url, _ in PROTECTED:
@@ -110,10 +123,16 @@ def target(make_unit, make_user, make_session):
     session = make_session(unit=unit)
     registration = services.register(session, user, session.starts_at - timedelta(days=1))
     need = send_need(user, "Digital stalking", "", "", utcnow())
+    award = CertificateAward(user_id=user.id, path_slug="key-officer", number=new_number(),
+                             expires_at=utcnow() + timedelta(days=700))
+    db.session.add(award)
+    db.session.flush()
+    db.session.add(AwardRevision(award_id=award.id, number=1, reason="issued",
+                                 expires_at=award.expires_at, pdf=b"%PDF-1.4", fingerprint="0" * 64))
     db.session.commit()
     return {"user_id": user.id, "unit_id": unit.id, "attempt_id": attempt.id,
             "session_id": session.id, "registration_id": registration.id, "need_id": need.id,
-            "token": checkin.make_token(session.id)}
+            "token": checkin.make_token(session.id), "award_id": award.id, "number": award.number}
 
 
 @pytest.mark.parametrize(("method", "url", "allowed"), PROTECTED)

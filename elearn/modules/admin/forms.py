@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from elearn.forms import Form, choices
+from elearn.modules.auth.forms import ContactFields
 from elearn.modules.auth.models import Role
 from elearn.modules.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from elearn.modules.units.models import UnitKind
@@ -34,7 +35,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class UserForm(Form):
+class UserForm(Form, ContactFields):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "off"})
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],

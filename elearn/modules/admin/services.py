@@ -89,6 +89,8 @@ class UserChanges:
     scope_unit_ids: tuple[int, ...]
     active: bool
     password: str | None = None
+    work_phone: str = ""
+    work_email: str = ""
 
 
 def save_user(actor: User, user: User | None, changes: UserChanges) -> User:
@@ -101,6 +103,7 @@ def save_user(actor: User, user: User | None, changes: UserChanges) -> User:
     accounts.update_user(user, name=changes.name, email=changes.email, unit_id=changes.unit_id,
                          roles=changes.roles, locale=changes.locale,
                          scope_unit_ids=changes.scope_unit_ids)
+    accounts.set_contact(user, changes.work_phone, changes.work_email)
     if changes.password:
         accounts.set_password(user, changes.password)
     if user.active != changes.active:

@@ -86,7 +86,8 @@ def _changes(form: UserForm) -> services.UserChanges:
         name=form.name.data, email=form.email.data, unit_id=form.unit_id.data,
         roles=frozenset(Role(value) for value in form.roles.data), locale=form.locale.data,
         scope_unit_ids=tuple(form.scope_unit_ids.data), active=form.active.data,
-        password=form.password.data or None)
+        password=form.password.data or None, work_phone=form.work_phone.data or "",
+        work_email=form.work_email.data or "")
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"], defaults={"user_id": None})

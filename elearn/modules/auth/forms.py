@@ -1,7 +1,7 @@
 """Log-in and account forms (shape only; rules live in services)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from elearn.forms import Form, choices
@@ -30,6 +30,19 @@ class PasswordChangeForm(Form):
         render_kw={"autocomplete": "new-password"})
 
 
-class PreferencesForm(Form):
+class ContactFields:
+    """Work phone and e-mail (optional): the key-officer directory shows them."""
+
+    work_phone = StringField(_l("Work phone"), validators=[Length(max=30)],
+                             description=_l("Optional. Shown in the key-officer directory if you "
+                                            "are a certified key officer."),
+                             render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    work_email = EmailField(_l("Work e-mail for colleagues"), validators=[Length(max=254)],
+                            description=_l("Optional, e.g. a shared mailbox. Leave empty to show "
+                                           "your log-in address."),
+                            render_kw={"autocomplete": "email"})
+
+
+class PreferencesForm(Form, ContactFields):
     locale = SelectField(_l("Language"), choices=choices([("", _l("As my browser asks")),
                                                           ("da", "Dansk"), ("en", "English")]))

@@ -52,6 +52,9 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: How colleagues reach the person at work (optional; shown in the key-officer directory).
+    work_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    work_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -204,6 +205,26 @@ def set_locale(user_id: int, locale: str | None) -> User:
     """Save the user's preferred language (None: follow the browser); returns the user."""
     user = get_user(user_id)
     user.locale = _check_locale(locale)
+    db.session.flush()
+    return user
+
+
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,28}$")
+
+
+def set_contact(user: User, work_phone: str, work_email: str) -> User:
+    """Save how colleagues reach the person at work (both optional; shown in the key-officer
+    directory). Raises DomainError for a malformed number or address."""
+    phone = " ".join((work_phone or "").split())
+    if phone and not PHONE.match(phone):
+        raise DomainError(_l("Write the number with digits, e.g. +45 76 28 14 48."),
+                          field="work_phone")
+    email = (work_email or "").strip()
+    user.work_phone = phone
+    try:
+        user.work_email = normalize_email(email) if email else ""
+    except DomainError as error:
+        raise DomainError(error.message, field="work_email") from None
     db.session.flush()
     return user
 

@@ -93,12 +93,15 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    form = PreferencesForm(locale=current_user.locale or "")
-    if save(form, lambda: services.set_locale(current_user.id, form.locale.data or None)):
+    user = services.get_user(current_user.id)
+    form = PreferencesForm(obj=user, locale=user.locale or "")
+    if save(form, lambda: services.set_contact(
+            services.set_locale(user.id, form.locale.data or None), form.work_phone.data,
+            form.work_email.data)):
         session.pop("locale", None)  # the saved preference (or the browser) decides from now on
         flash(_("Your preferences are saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, user=services.get_user(current_user.id)), (
+    return render_template("auth/account.html", form=form, user=user), (
         400 if form.errors else 200)
 
 

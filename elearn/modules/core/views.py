@@ -15,6 +15,7 @@ from elearn.modules.admin.forms import ROLE_LABELS
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.models import Role
 from elearn.modules.auth.services import set_locale
+from elearn.modules.certification.pages import dashboard_certificates
 from elearn.modules.courses import pages
 from elearn.modules.courses.services import catalogue
 from elearn.modules.quizzes.pages import open_attempt_links
@@ -33,7 +34,8 @@ def dashboard():
                            resume=pages.resume_links(catalogue(), current_user.id, locale),
                            attempts=open_attempt_links(current_user.id, locale),
                            cards=pages.card_list(catalogue(), locale),
-                           workshops=workshop_dashboard(current_user.id, utcnow()))
+                           workshops=workshop_dashboard(current_user.id, utcnow()),
+                           certificates=dashboard_certificates(current_user.id, locale, utcnow()))
 
 
 def shortcuts_for(user) -> list[dict]:
@@ -44,7 +46,10 @@ def shortcuts_for(user) -> list[dict]:
               "description": _l("Find a topic across the course and the reference cards.")},
              {"url": url_for("workshops.index"), "label": _l("Workshops"),
               "description": _l("Register for workshop sessions, and tell the coordinators what you "
-                                "need to learn.")}]
+                                "need to learn.")},
+             {"url": url_for("certification.key_officers"), "label": _l("Key officers"),
+              "description": _l("Who the certified key officers are in each unit, and how to "
+                                "reach them.")}]
     if user.has_role(Role.COORDINATOR, Role.ADMIN):
         cards += [{"url": url_for("admin.people"), "label": _l("People in your units"),
                    "description": _l("Who is in the units you coordinate.")},
@@ -53,7 +58,10 @@ def shortcuts_for(user) -> list[dict]:
                                      "they choose.")},
                   {"url": url_for("workshops.manage"), "label": _l("Workshop sessions"),
                    "description": _l("Schedule sessions, invite, take attendance and read "
-                                     "feedback.")}]
+                                     "feedback.")},
+                  {"url": url_for("certification.manage"), "label": _l("Certificates"),
+                   "description": _l("Who in your units is certified, who expires within 90 "
+                                     "days, and revoking.")}]
     if user.has_role(Role.ADMIN):
         cards += [
             {"url": url_for("admin.users"), "label": _l("Users"),

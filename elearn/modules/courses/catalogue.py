@@ -109,12 +109,34 @@ class ReferenceCard:
 
 
 @dataclass(frozen=True)
+class Renewal:
+    """What renewing a certificate needs besides the path's modules at their current major version."""
+
+    refreshers: tuple[str, ...] = ()  # quizzes whose refresher must be passed ...
+    within_months: int = 6  # ... within this many months before renewal
+
+
+@dataclass(frozen=True)
+class CertificationRules:
+    """A path's certification: the path's modules (current major version, quiz passed), these
+    workshops attended, valid for validity_months, renewed by the renewal rule."""
+
+    validity_months: int
+    workshops: tuple[str, ...] = ()
+    renewal: Renewal = Renewal()
+    reminders_days: tuple[int, ...] = (90, 30, 7)  # largest first
+    directory: bool = False  # holders are listed in the key-officer directory
+    line: int = 1  # where the block starts in paths.yaml (for cross-checks)
+
+
+@dataclass(frozen=True)
 class LearningPath:
     slug: str
     titles: MappingProxyType
     descriptions: MappingProxyType
     audience: tuple[str, ...]
     modules: tuple[str, ...]
+    certification: CertificationRules | None = None
 
     def title(self, locale: str) -> str:
         return self.titles.get(locale) or next(iter(self.titles.values()))

@@ -49,6 +49,7 @@ class Group:
     title: object
     description: str
     items: tuple[ModuleItem, ...]
+    slug: str = ""  # the learning path's (its page shows the path's certification)
 
 
 def _item(module: CourseModule, state: ModuleState, locale: str) -> ModuleItem:
@@ -66,7 +67,7 @@ def catalogue_groups(catalogue: Catalogue, user_id: int, locale: str) -> list[Gr
     for path in catalogue.paths:
         items = tuple(_item(catalogue.modules[s], states[s], locale) for s in path.modules)
         placed.update(path.modules)
-        groups.append(Group(path.title(locale), path.description(locale), items))
+        groups.append(Group(path.title(locale), path.description(locale), items, path.slug))
     rest = tuple(_item(m, states[m.slug], locale) for m in catalogue.modules.values()
                  if m.slug not in placed)
     if rest:

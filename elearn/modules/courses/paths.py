@@ -1,4 +1,4 @@
-"""Reading content/paths.yaml: the learning paths and their ordered modules."""
+"""Reading content/paths.yaml: the learning paths, their ordered modules and their certification."""
 
 from __future__ import annotations
 
@@ -7,10 +7,19 @@ from types import MappingProxyType
 
 import yaml
 
-from elearn.modules.courses.catalogue import AUDIENCES, LOCALES, LearningPath
+from elearn.modules.courses.catalogue import (
+    AUDIENCES,
+    LOCALES,
+    CertificationRules,
+    LearningPath,
+    Renewal,
+)
 from elearn.modules.courses.sources import SLUG, Problem
 
-PATH_KEYS = {"slug", "title", "description", "audience", "modules"}
+PATH_KEYS = {"slug", "title", "description", "audience", "modules", "certification"}
+CERTIFICATION_KEYS = {"validity_months", "workshops", "renewal", "reminders_days", "directory"}
+RENEWAL_KEYS = {"refreshers", "within_months"}
+MAX_MONTHS = 120
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -18,6 +27,76 @@ def _line_of(text: str, needle: str) -> int:
         if needle in line:
             return number
     return 1
+
+
+def _line_after(text: str, start: int, needle: str) -> int:
+    """The first line at or after start that holds needle (start when none does)."""
+    for number, line in enumerate(text.splitlines()[start - 1:], start=start):
+        if needle in line:
+            return number
+    return start
+
+
+def _months(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_MONTHS
+
+
+def _slugs(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and SLUG.match(v) for v in value)
+
+
+def _renewal(raw, slug: str, report) -> Renewal:
+    if raw is None:
+        return Renewal()
+    if not isinstance(raw, dict):
+        report("'renewal' must hold 'refreshers' and 'within_months'")
+        return Renewal()
+    for key in sorted(set(raw) - RENEWAL_KEYS, key=str):
+        report(f"unknown setting 'renewal.{key}'")
+    refreshers = raw.get("refreshers", [])
+    if not _slugs(refreshers):
+        report("'renewal.refreshers' must list quiz slugs")
+        refreshers = []
+    within = raw.get("within_months", 6)
+    if not _months(within):
+        report(f"'renewal.within_months' must be a whole number of months from 1 to {MAX_MONTHS}")
+        within = 6
+    return Renewal(tuple(refreshers), within)
+
+
+def _certification(raw, slug: str, line: int, label: str,
+                   problems: list[Problem]) -> CertificationRules | None:
+    """The path's certification block checked; None (with problems) when it cannot be used."""
+    count = len(problems)
+
+    def report(message: str) -> None:
+        problems.append(Problem(label, line, f"path {slug}: certification: {message}"))
+
+    if not isinstance(raw, dict):
+        report("must be a set of settings (validity_months, workshops, renewal, reminders_days, "
+               "directory)")
+        return None
+    for key in sorted(set(raw) - CERTIFICATION_KEYS, key=str):
+        report(f"unknown setting '{key}'")
+    validity = raw.get("validity_months")
+    if not _months(validity):
+        report(f"'validity_months' must be a whole number of months from 1 to {MAX_MONTHS}")
+    workshops = raw.get("workshops", [])
+    if not _slugs(workshops):
+        report("'workshops' must list workshop theme slugs")
+    reminders = raw.get("reminders_days", [90, 30, 7])
+    if not isinstance(reminders, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 366 for d in reminders) \
+            or len(set(reminders)) != len(reminders):
+        report("'reminders_days' must list different whole numbers of days from 1 to 366")
+    directory = raw.get("directory", False)
+    if not isinstance(directory, bool):
+        report("'directory' must be true or false")
+    renewal = _renewal(raw.get("renewal"), slug, report)
+    if len(problems) > count:
+        return None
+    return CertificationRules(validity, tuple(workshops), renewal,
+                              tuple(sorted(reminders, reverse=True)), directory, line)
 
 
 def _path(entry, text: str, label: str, modules: set[str], problems: list[Problem]):
@@ -46,11 +125,15 @@ def _path(entry, text: str, label: str, modules: set[str], problems: list[Proble
         if module not in modules:
             problems.append(Problem(label, _line_of(text, str(module)),
                                     f"path {slug}: unknown module '{module}'"))
+    certification = None
+    if "certification" in entry:
+        certification = _certification(entry["certification"], slug,
+                                       _line_after(text, line, "certification:"), label, problems)
     return LearningPath(slug, MappingProxyType(dict(titles)),
                         MappingProxyType(dict(descriptions) if isinstance(descriptions, dict)
                                          else {}),
                         tuple(audience) if isinstance(audience, list) else (),
-                        tuple(m for m in listed if m in modules))
+                        tuple(m for m in listed if m in modules), certification)
 
 
 def load_paths(root: Path, modules: set[str], problems: list[Problem]) -> tuple[LearningPath, ...]:

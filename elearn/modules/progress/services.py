@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 
+from elearn import events
 from elearn.clock import utcnow
 from elearn.extensions import db, read_connection
 from elearn.modules.courses.catalogue import CourseModule, Version
@@ -162,6 +163,8 @@ def mark_read(user_id: int, module: CourseModule, section_id: str) -> Reading:
     row.last_section_id = section_id
     db.session.flush()
     completed_now = _complete_if_due(user_id, module, row)
+    if completed_now:
+        events.announce(events.EVIDENCE_CHANGED, user_id)
     return Reading(state(user_id, module), completed_now)
 
 
@@ -172,6 +175,7 @@ def record_quiz_pass(user_id: int, module: CourseModule) -> Reading:
     row.quiz_passed_at = row.quiz_passed_at or utcnow()
     db.session.flush()
     completed_now = _complete_if_due(user_id, module, row)
+    events.announce(events.EVIDENCE_CHANGED, user_id)
     return Reading(state(user_id, module), completed_now)
 
 

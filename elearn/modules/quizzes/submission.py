@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
+from elearn import events
 from elearn.errors import Conflict
 from elearn.extensions import db
 from elearn.modules.courses.catalogue import CourseModule
@@ -124,7 +125,9 @@ def submit(attempt: QuizAttempt, quiz: Quiz, module: CourseModule | None, now: d
         return False
     _grade(attempt, quiz, questions_of(attempt, fresh=True))  # as committed by any save before
     if attempt.passed and attempt.mode is AttemptMode.GRADED:
-        progress.record_quiz_pass(attempt.user_id, module)
+        progress.record_quiz_pass(attempt.user_id, module)  # announces the change itself
+    elif attempt.passed:  # a refresher passed can renew a certificate
+        events.announce(events.EVIDENCE_CHANGED, attempt.user_id, now)
     db.session.flush()
     return True
 

@@ -16,7 +16,7 @@ from elearn.modules.workshops.times import local_date, to_utc
 PREFERRED = ("consent-and-referral", "key-officer-case-workshop", "knowledge-seminar")
 
 
-def _plan(slug: str, unit_id: int, days: int, capacity: int, facilitator: User,
+def session_plan(slug: str, unit_id: int, days: int, capacity: int, facilitator: User,
           audience=Audience.OPEN) -> scheduling.SessionPlan:
     day = local_date(utcnow()) + timedelta(days=days)
     starts, ends = to_utc(day, time(9, 0)), to_utc(day, time(12, 0))
@@ -31,11 +31,11 @@ def seed(coordinator: User, people: list[User]) -> None:
         return
     unit_id = coordinator.unit_id
     slug = slugs[0]
-    full = scheduling.schedule(coordinator, _plan(slug, unit_id, 12, 4, coordinator), utcnow())
+    full = scheduling.schedule(coordinator, session_plan(slug, unit_id, 12, 4, coordinator), utcnow())
     for minutes, person in enumerate(people[:6]):
         services.register(full, person, utcnow() + timedelta(minutes=minutes))
     later = slugs[1 % len(slugs)]
-    invited = scheduling.schedule(coordinator, _plan(later, unit_id, 26, 12, coordinator,
+    invited = scheduling.schedule(coordinator, session_plan(later, unit_id, 26, 12, coordinator,
                                                      Audience.INVITED), utcnow())
     db.session.add(Invitation(session_id=invited.id, user_id=people[0].id,
                               invited_by_id=coordinator.id))
@@ -46,7 +46,7 @@ def seed(coordinator: User, people: list[User]) -> None:
 
 
 def _past_session(coordinator: User, slug: str, people: list[User]) -> None:
-    plan = _plan(slug, coordinator.unit_id, -14, 10, coordinator)
+    plan = session_plan(slug, coordinator.unit_id, -14, 10, coordinator)
     session = scheduling.schedule(coordinator, plan, plan.starts_at - timedelta(days=30))
     registrations = [services.register(session, person, plan.starts_at - timedelta(days=7))
                      for person in people[:4]]

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from elearn import events
 from elearn.errors import Conflict, DomainError, Forbidden, NotFound
 from elearn.extensions import db
 from elearn.modules.audit.services import record
@@ -269,6 +270,8 @@ def mark_attendance(registration: Registration, attended: bool, actor_id: int,
     record(actor_id, "workshop.attended" if attended else "workshop.no_show",
            f"registration:{registration.id}", session_id=session.id,
            user_id=registration.user_id)
+    if attended:
+        events.announce(events.EVIDENCE_CHANGED, registration.user_id, now)
     return registration
 
 

@@ -190,3 +190,14 @@ def test_built_in_form_messages_are_danish_for_a_danish_user(client, auth, make_
     auth.login(make_user(Role.ADMIN, locale="da"))
     html = auth.post("/admin/users/new", _user_data(name="")).get_data(as_text=True)
     assert "Feltet skal udfyldes." in html and "Der er et problem" in html
+
+
+def test_admin_sets_a_work_phone_and_e_mail(admin, auth, make_user):
+    user = make_user(name="Kim Larsen", email="kim.larsen@politi.example")
+    response = auth.post(f"/admin/users/{user.id}", _user_data(
+        work_phone="+45 76 28 14 48", work_email="nøgle@politi.example"))
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.work_phone, user.work_email) == ("+45 76 28 14 48", "nøgle@politi.example")
+    response = auth.post(f"/admin/users/{user.id}", _user_data(work_email="not an address"))
+    assert response.status_code == 400

@@ -1,0 +1,260 @@
+"""Awards on both databases: issued by the events that complete the last requirement, exactly once,
+renewed in place, revoked within a coordinator's units; reminders once each with a frozen clock."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from elearn.clock import utcnow
+from elearn.errors import DomainError, Forbidden
+from elearn.extensions import db
+from elearn.modules.audit.models import AuditEvent
+from elearn.modules.auth.models import Role, User
+from elearn.modules.certification import reminders, services
+from elearn.modules.certification.certificate import fingerprint
+from elearn.modules.certification.eligibility import Verdict, add_months
+from elearn.modules.certification.models import AwardRevision, CertificateAward, CertificateReminder
+from elearn.modules.outbox.models import OutboxMessage
+from elearn.modules.quizzes.models import AttemptMode
+from tests.modules.certification.conftest import (
+    PATH,
+    attend,
+    certify,
+    read_module,
+    register_for_workshop,
+    take_quiz,
+)
+
+
+def awards() -> list[CertificateAward]:
+    return list(db.session.scalars(select(CertificateAward)))
+
+
+def test_the_last_quiz_pass_issues_the_certificate(app, make_user, unit, coordinator, path):
+    user = make_user(unit=unit, name="Sofie Lund")
+    attend(user, unit, coordinator)
+    read_module(user.id, "first-steps")
+    read_module(user.id, "second-steps")
+    db.session.commit()
+    assert awards() == []
+    take_quiz(user.id)
+    db.session.commit()
+    (award,) = awards()
+    assert award.path_slug == PATH and award.revision == 1 and award.revoked_at is None
+    assert award.expires_at == add_months(award.issued_at, 24)
+    assert re.fullmatch(r"EL(-[0-9A-HJKMNP-TV-Z]{4}){4}", award.number)
+    revision = db.session.scalar(select(AwardRevision))
+    assert revision.fingerprint == fingerprint(revision.pdf)
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.subject == f"award:{award.id}")) == "certificate.issued"
+    assert "Certificate issued: Key officer" in db.session.scalars(select(OutboxMessage.subject)).all()
+
+
+def test_attendance_marked_last_issues_the_certificate(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    read_module(user.id, "first-steps")
+    read_module(user.id, "second-steps")
+    take_quiz(user.id)
+    db.session.commit()
+    assert awards() == []
+    attend(user, unit, coordinator)
+    db.session.commit()
+    assert len(awards()) == 1
+
+
+def test_reading_the_last_section_issues_the_certificate(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    attend(user, unit, coordinator)
+    read_module(user.id, "second-steps")
+    take_quiz(user.id)
+    db.session.commit()
+    assert awards() == []
+    read_module(user.id, "first-steps")
+    db.session.commit()
+    assert len(awards()) == 1
+
+
+def test_a_failed_quiz_issues_nothing_and_the_path_says_what_is_missing(app, make_user, unit, path):
+    user = make_user(unit=unit)
+    read_module(user.id, "first-steps")
+    read_module(user.id, "second-steps")
+    register_for_workshop(user, unit)
+    take_quiz(user.id, wrong=("pattern", "paragraph", "signs", "steps", "case-first"))
+    db.session.commit()
+    result = services.assessment(user.id, path, utcnow())
+    assert result.verdict is Verdict.NOT_ELIGIBLE
+    assert [r.state.value for r in result.requirements] == ["met", "not-met", "pending"]
+    assert awards() == []
+
+
+def test_the_certificate_pdf_is_one_page_with_the_number_and_the_holder(app, make_user, unit,
+                                                                         coordinator):
+    user = make_user(unit=unit, name="Søren Ærø", locale="da")
+    certify(user, unit, coordinator)
+    award = awards()[0]
+    reader = PdfReader(io.BytesIO(services.revision_of(award).pdf))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert award.number in text and "Søren Ærø" in text and "Efterforskning Vejle" in text
+    assert "Certifikat" in text and "Nøglemedarbejder" in text
+    assert f"http://localhost:5000/verify/{award.number}" in text
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+
+
+def test_numbers_are_random_and_read_back_however_they_are_typed(app):
+    numbers = {services.new_number() for _ in range(200)}
+    assert len(numbers) == 200
+    number = next(iter(numbers))
+    assert services.normalize_number(number.lower().replace("-", " ")) == number
+    assert services.normalize_number("EL-0000") is None
+    assert services.normalize_number("../../etc") is None
+
+
+def forget_awards() -> None:
+    """Remove the awards (the evidence stays), as if no event had evaluated it yet."""
+    db.session.execute(db.delete(AwardRevision))
+    db.session.execute(db.delete(CertificateAward))
+    db.session.commit()
+
+
+@pytest.mark.both_databases
+def test_concurrent_completion_gives_one_award(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    user_id = user.id
+    certify(user, unit, coordinator)
+    forget_awards()  # the evidence is complete; four workers evaluate it at the same moment
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def work():
+        with app.app_context():
+            try:
+                user = db.session.get(User, user_id)
+                barrier.wait()
+                results.append(services.evaluate(user, utcnow()))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (reported below)
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(len(changes) for changes in results) == 1
+    assert db.session.scalar(select(func.count()).select_from(CertificateAward)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AwardRevision)) == 1
+
+
+@pytest.mark.both_databases
+def test_renewal_extends_the_same_award_with_a_revision(app, make_user, unit, coordinator, path):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    award = awards()[0]
+    first_expiry, number = award.expires_at, award.number
+    later = first_expiry - timedelta(days=60)  # renewal is open (the first reminder is at 90 days)
+    assert services.assessment(user.id, path, later).verdict is Verdict.RENEWAL_DUE
+    take_quiz(user.id, AttemptMode.REFRESHER, now=later)  # announces: renewed at once
+    db.session.commit()
+    db.session.expire_all()
+    award = awards()[0]
+    assert (award.number, award.revision) == (number, 2)
+    assert award.expires_at == add_months(first_expiry, 24)
+    revisions = services.revisions(award)
+    assert [r.reason for r in revisions] == ["issued", "renewed"]
+    assert revisions[0].fingerprint != revisions[1].fingerprint
+    assert services.evaluate(user, later + timedelta(days=1)) == []  # one refresher renews once
+
+
+def test_revoking_needs_a_reason_and_the_units(app, make_user, make_unit, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    award = awards()[0]
+    outsider = make_user(Role.COORDINATOR, unit=make_unit("Elsewhere"))
+    with pytest.raises(Forbidden):
+        services.revoke(outsider, award, "Left the unit", utcnow())
+    with pytest.raises(DomainError):
+        services.revoke(coordinator, award, "   ", utcnow())
+    services.revoke(coordinator, award, "Left the key-officer role", utcnow())
+    db.session.commit()
+    assert award.revoked_at is not None and award.revoked_by_id == coordinator.id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.revoked"))
+    assert event.actor_id == coordinator.id and event.details["reason"] == "Left the key-officer role"
+    assert services.evaluate(user, utcnow()) == []  # revoked stays revoked
+
+
+def _messages() -> list[str]:
+    return list(db.session.scalars(select(OutboxMessage.subject).where(
+        OutboxMessage.subject.like("%expires%")).order_by(OutboxMessage.id)))
+
+
+@pytest.mark.both_databases
+def test_each_reminder_is_queued_once_with_a_frozen_clock(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    expires = awards()[0].expires_at
+    assert reminders.queue_reminders(expires - timedelta(days=100)) == 0
+    for days, expected in [(90, 1), (89, 1), (30, 2), (29, 2), (7, 3), (6, 3)]:
+        for _ in range(2):  # the daily command runs twice
+            reminders.run(expires - timedelta(days=days))
+            db.session.commit()
+        assert len(_messages()) == expected
+    assert reminders.queue_reminders(expires + timedelta(days=1)) == 0
+    assert len(_messages()) == 3
+    rows = db.session.scalars(select(CertificateReminder.days_before)).all()
+    assert sorted(rows) == [7, 30, 90]
+
+
+def test_a_run_that_missed_days_sends_only_the_most_urgent_reminder(app, make_user, unit,
+                                                                     coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    expires = awards()[0].expires_at
+    assert reminders.queue_reminders(expires - timedelta(days=5)) == 1
+    db.session.commit()
+    (subject,) = _messages()
+    body = db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.subject == subject))
+    assert "expires in 5 days" in body
+    assert db.session.scalar(select(func.count()).select_from(CertificateReminder)) == 3
+
+
+def test_a_renewed_award_gets_its_reminders_again(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    expires = awards()[0].expires_at
+    reminders.queue_reminders(expires - timedelta(days=60))
+    take_quiz(user.id, AttemptMode.REFRESHER, now=expires - timedelta(days=59))
+    db.session.commit()
+    new_expiry = awards()[0].expires_at
+    assert reminders.queue_reminders(new_expiry - timedelta(days=80)) == 1
+
+
+def test_the_daily_run_issues_what_no_event_announced(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    forget_awards()
+    report = reminders.run(utcnow())
+    db.session.commit()
+    assert (report.issued, report.renewed) == (1, 0)
+    assert reminders.run(utcnow()).issued == 0
+
+
+def test_the_daily_command_reports_what_it_did(app, runner, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    forget_awards()
+    result = runner.invoke(args=["certification", "run"])
+    assert result.exit_code == 0, result.output
+    assert "Certification: 1 issued, 0 renewed, 0 reminders queued." in result.output
+    result = runner.invoke(args=["certification", "run"])
+    assert "Certification: 0 issued, 0 renewed, 0 reminders queued." in result.output
