@@ -7,7 +7,7 @@ the directory the moment it happens, with no job to run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from sqlalchemy import func, or_, select
@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from elearn.extensions import db
 from elearn.modules.auth.models import User
 from elearn.modules.auth.services import members_of
-from elearn.modules.certification.eligibility import AwardState, award_state
+from elearn.modules.certification.eligibility import AwardState, award_state, valid_until
 from elearn.modules.certification.models import CertificateAward
 from elearn.modules.certification.services import certifying_paths
 from elearn.modules.units.models import Unit
@@ -31,7 +31,7 @@ class Officer:
     email: str  # work e-mail when given, else the account's address
     phone: str
     paths: tuple[str, ...]  # path slugs held
-    expires_at: datetime  # the earliest expiry of those
+    valid_until: date  # the earliest last valid (Copenhagen) day of those
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def key_officers(now: datetime, query: str = "") -> list[UnitGroup]:
             held = list(held)
             officers.append(Officer(name, work_email or email, phone,
                                     tuple(r.path_slug for r in held),
-                                    min(r.expires_at for r in held)))
+                                    valid_until(min(r.expires_at for r in held))))
         groups.append(UnitGroup(unit, tuple(officers)))
     return groups
 
@@ -85,6 +85,7 @@ class AwardRow:
     unit: str
     path_slug: str
     expires_at: datetime
+    valid_until: date  # the Copenhagen date printed on it
     state: AwardState
     revoked_at: datetime | None
     revoke_reason: str
@@ -113,7 +114,7 @@ def overview(scope: set[int] | None, now: datetime) -> Overview:
     for award, name, unit in db.session.execute(statement):
         state = award_state(rules[award.path_slug], award.expires_at, award.revoked_at, now)
         row = AwardRow(award.id, award.number, name, unit or "", award.path_slug, award.expires_at,
-                       state, award.revoked_at, award.revoke_reason)
+                       valid_until(award.expires_at), state, award.revoked_at, award.revoke_reason)
         if state is AwardState.REVOKED:
             revoked.append(row)
         elif state is AwardState.EXPIRED:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from elearn.i18n import in_locale
 from elearn.modules.certification.certificate import CertificateText, render_pdf
+from elearn.modules.certification.eligibility import valid_until
 from elearn.modules.courses.catalogue import LearningPath
 from elearn.modules.outbox.services import absolute_url, queue_message, recipient_locale
 
@@ -29,7 +30,7 @@ def certificate_text(user, path: LearningPath, number: str, issued_at: datetime,
             unit=user.unit.name if user.unit else "",
             statement=_("has completed the learning path"),
             facts=((_("Issued"), format_date(issued_at, "long")),
-                   (_("Valid until"), format_date(expires_at, "long")),
+                   (_("Valid until"), format_date(valid_until(expires_at), "long")),
                    (_("Certificate number"), number)),
             verify_label=_("Check that this certificate is genuine and valid at"),
             verify_url=verify_url(number), site_name=current_app.config["SITE_NAME"],
@@ -44,7 +45,7 @@ def certificate_pdf(user, path: LearningPath, number: str, issued_at: datetime,
 def queue_issued_mail(award, path: LearningPath, renewed: bool) -> None:
     user = award.user
     queue_message(user, "certification/mail/issued.txt", renewed=renewed,
-                  title=path.title(recipient_locale(user)), expires_at=award.expires_at,
+                  title=path.title(recipient_locale(user)), expires_at=valid_until(award.expires_at),
                   number=award.number,
                   url=absolute_url("certification.certificate", number=award.number))
 
@@ -53,6 +54,6 @@ def queue_reminder(award, path: LearningPath, days_left: int):
     """The expiry reminder e-mail ("expires in days_left days"); returns the outbox row."""
     user = award.user
     return queue_message(user, "certification/mail/reminder.txt",
-                         title=path.title(recipient_locale(user)), expires_at=award.expires_at,
+                         title=path.title(recipient_locale(user)), expires_at=valid_until(award.expires_at),
                          days=days_left,
                          url=absolute_url("certification.path", slug=path.slug))

@@ -2,6 +2,11 @@
 
 `assess(path_modules, rules, evidence, now)` lists each requirement with its state and the verdict;
 `award_state(...)` tells valid / expiring soon / expired / revoked from dates.
+
+A certificate is valid through the end of the date printed on it ("valid until 1 March 2027", a
+Copenhagen date): `expires_at` is stored as 00:00 Europe/Copenhagen of the day after (as naive UTC),
+so /verify never says expired on the printed day. Reminders and "days left" count Copenhagen
+calendar days, so a change to or from summer time moves nothing by an hour.
 """
 
 from __future__ import annotations
@@ -9,10 +14,13 @@ from __future__ import annotations
 import calendar
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from elearn.modules.courses.catalogue import CertificationRules
+
+LOCAL = ZoneInfo("Europe/Copenhagen")
 
 
 class Kind(enum.StrEnum):
@@ -97,18 +105,59 @@ class Assessment:
         return self.verdict in (Verdict.ELIGIBLE, Verdict.RENEWABLE)
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """moment plus whole months, on the same day (the month's last day when it has fewer)."""
+def add_months(moment, months: int):
+    """moment (a date or datetime) plus whole months, on the same day (the month's last day when it
+    has fewer)."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     return moment.replace(year=year, month=month,
                           day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
+def local_date(moment: datetime) -> date:
+    """The Copenhagen calendar date of a naive-UTC moment."""
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """00:00 Copenhagen time on day, as naive UTC."""
+    return datetime.combine(day, time(), tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
+
+
+def expiry_after(last_day: date) -> datetime:
+    """The moment a certificate valid through last_day (a Copenhagen date) expires."""
+    return local_midnight(last_day + timedelta(days=1))
+
+
+def valid_until(expires_at: datetime) -> date:
+    """The last Copenhagen date on which a certificate expiring at expires_at is valid (the date
+    printed on it)."""
+    return local_date(expires_at - timedelta(microseconds=1))
+
+
+def days_left(expires_at: datetime, now: datetime) -> int:
+    """Copenhagen calendar days from today until the day the certificate is no longer valid (1 on
+    its last valid day)."""
+    return (local_date(expires_at) - local_date(now)).days
+
+
+def first_expiry(rules: CertificationRules, now: datetime) -> datetime:
+    """Expiry of a certificate issued now: valid through today's Copenhagen date + validity."""
+    return expiry_after(add_months(local_date(now), rules.validity_months))
+
+
+def renewed_expiry(rules: CertificationRules, expires_at: datetime, now: datetime) -> datetime:
+    """Expiry after a renewal: the printed date moves on by the validity, from the old printed
+    date when renewed in time, else from today."""
+    last_day = valid_until(expires_at) if now < expires_at else local_date(now)
+    return expiry_after(add_months(last_day, rules.validity_months))
+
+
 def renewal_opens(rules: CertificationRules, expires_at: datetime) -> datetime:
-    """Renewal opens with the first reminder (or 90 days before expiry without reminders)."""
+    """Renewal opens with the first reminder (or 90 days before expiry without reminders), at
+    Copenhagen midnight."""
     days = rules.reminders_days[0] if rules.reminders_days else 90
-    return expires_at - timedelta(days=days)
+    return local_midnight(local_date(expires_at) - timedelta(days=days))
 
 
 def award_state(rules: CertificationRules, expires_at: datetime, revoked_at: datetime | None,
@@ -172,7 +221,7 @@ def assess(path_modules: tuple[str, ...], rules: CertificationRules, evidence: E
         requirements = tuple(_modules(path_modules, evidence) + _workshops(rules, evidence))
         met = all(r.met for r in requirements)
         return Assessment(Verdict.ELIGIBLE if met else Verdict.NOT_ELIGIBLE, requirements,
-                          add_months(now, rules.validity_months) if met else None)
+                          first_expiry(rules, now) if met else None)
     if award.revoked_at is not None:
         return Assessment(Verdict.REVOKED, (), award.expires_at)
     opens = renewal_opens(rules, award.expires_at)
@@ -180,9 +229,8 @@ def assess(path_modules: tuple[str, ...], rules: CertificationRules, evidence: E
     if now < opens:
         return Assessment(Verdict.CERTIFIED, requirements, award.expires_at, opens)
     if all(r.met for r in requirements):
-        start = max(award.expires_at, now)
         return Assessment(Verdict.RENEWABLE, requirements,
-                          add_months(start, rules.validity_months), opens)
+                          renewed_expiry(rules, award.expires_at, now), opens)
     return Assessment(Verdict.RENEWAL_DUE, requirements, award.expires_at, opens)
 
 
@@ -191,4 +239,5 @@ def due_reminders(rules: CertificationRules, expires_at: datetime, now: datetime
     first; the last one is the one worth sending now."""
     if now >= expires_at:
         return ()
-    return tuple(days for days in rules.reminders_days if now >= expires_at - timedelta(days=days))
+    left = days_left(expires_at, now)
+    return tuple(days for days in rules.reminders_days if left <= days)

@@ -19,6 +19,8 @@ from elearn.modules.certification.eligibility import (
     State,
     Verdict,
     award_state,
+    days_left,
+    valid_until,
 )
 from elearn.modules.certification.models import CertificateAward
 from elearn.modules.courses.catalogue import CertificationRules, LearningPath
@@ -138,7 +140,8 @@ def award_summary(award: CertificateAward, path: LearningPath | None, now: datet
     return AwardSummary(award.number, url_for("certification.certificate", number=award.number),
                         url_for("certification.download", number=award.number),
                         state.value, AWARD_STATE_LABELS[state], day(award.issued_at),
-                        day(award.valid_from), day(award.expires_at), award.revoke_reason)
+                        day(award.valid_from), day(valid_until(award.expires_at)),
+                        award.revoke_reason)
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def _reminder(award: CertificateAward | None, summary: AwardSummary | None, now)
         return ""
     if summary.state == AwardState.REVOKED:
         return _("Revoked: %(reason)s", reason=award.revoke_reason)
-    days = max(0, (award.expires_at - now).days)
+    days = max(1, days_left(award.expires_at, now))
     if summary.state == AwardState.EXPIRED:
         return _("Expired on %(date)s. See what renewing needs.", date=summary.expires)
     return ngettext("Expires in %(num)d day, on %(date)s. See what renewing needs.",
@@ -255,7 +258,7 @@ def certificate_page(award: CertificateAward, locale: str, now: datetime) -> Cer
     path = services.path_of(award.path_slug)
     title = path.title(locale) if path else award.path_slug
     lines = tuple(RevisionLine(r.number, REASON_LABELS.get(r.reason, r.reason), day(r.issued_at),
-                               day(r.expires_at), r.fingerprint,
+                               day(valid_until(r.expires_at)), r.fingerprint,
                                url_for("certification.download", number=award.number,
                                        revision=r.number))
                   for r in services.revisions(award))

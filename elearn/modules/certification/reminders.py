@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from elearn.extensions import db
 from elearn.modules.auth.models import User
 from elearn.modules.certification import documents
-from elearn.modules.certification.eligibility import due_reminders
+from elearn.modules.certification.eligibility import days_left, due_reminders
 from elearn.modules.certification.models import CertificateAward, CertificateReminder
 from elearn.modules.certification.services import certifying_paths, evaluate
 
@@ -44,8 +44,8 @@ def _remind(award: CertificateAward, path, now: datetime) -> bool:
             db.session.add_all(rows)
             db.session.flush()  # a concurrent run that recorded them first wins here
             if due[-1] in new:
-                days_left = max(1, (award.expires_at - now).days)
-                rows[-1].message_id = documents.queue_reminder(award, path, days_left).id
+                left = max(1, days_left(award.expires_at, now))
+                rows[-1].message_id = documents.queue_reminder(award, path, left).id
                 db.session.flush()
     except IntegrityError:
         return False

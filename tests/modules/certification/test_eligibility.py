@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 
 import pytest
 
 from elearn.modules.certification.eligibility import (
+    LOCAL,
     AwardEvidence,
     AwardState,
     Evidence,
@@ -18,7 +19,10 @@ from elearn.modules.certification.eligibility import (
     add_months,
     assess,
     award_state,
+    days_left,
     due_reminders,
+    expiry_after,
+    valid_until,
 )
 from elearn.modules.courses.catalogue import CertificationRules, Renewal
 
@@ -85,18 +89,52 @@ def test_each_requirement_is_listed_with_its_state_and_details():
                                                             REGISTERED["case-workshop"])
 
 
-def test_a_first_award_runs_for_the_validity_from_now():
-    assert assess(MODULES, RULES, evidence(DONE, ATTENDED), NOW).expires_at == datetime(2029, 3, 1, 12)
+def test_a_first_award_is_valid_through_the_end_of_its_printed_copenhagen_date():
+    expires_at = assess(MODULES, RULES, evidence(DONE, ATTENDED), NOW).expires_at
+    # printed "valid until 1 March 2029"; expires at 00:00 Copenhagen (CET, UTC+1) on 2 March
+    assert expires_at == datetime(2029, 3, 1, 23, 0)
+    assert valid_until(expires_at) == date(2029, 3, 1)
 
 
-def test_renewal_in_time_extends_from_the_old_expiry_and_late_renewal_from_now():
+def test_issued_late_in_the_copenhagen_evening_counts_the_copenhagen_date():
+    # 23:30 UTC on 28 February is 00:30 on 1 March in Copenhagen
+    expires_at = assess(MODULES, RULES, evidence(DONE, ATTENDED), datetime(2027, 2, 28, 23, 30)).expires_at
+    assert valid_until(expires_at) == date(2029, 3, 1)
+
+
+@pytest.mark.parametrize(("local_time", "state"), [
+    (datetime(2029, 3, 1, 23, 59), AwardState.EXPIRING),  # the printed day's last minute
+    (datetime(2029, 3, 2, 0, 0), AwardState.EXPIRED),
+])
+def test_the_certificate_is_valid_on_its_printed_day_until_copenhagen_midnight(local_time, state):
+    expires_at = expiry_after(date(2029, 3, 1))
+    now = local_time.replace(tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
+    assert award_state(RULES, expires_at, None, now) is state
+
+
+def test_expiry_across_a_summer_time_change_is_still_copenhagen_midnight():
+    # valid until Saturday 29 March 2025 (CET), issued in summer time: midnight is 23:00 UTC
+    expires_at = expiry_after(date(2025, 3, 29))
+    assert expires_at == datetime(2025, 3, 29, 23, 0)
+    summer = expiry_after(date(2025, 3, 30))  # the next midnight is in CEST: 22:00 UTC
+    assert summer == datetime(2025, 3, 30, 22, 0)
+    assert valid_until(summer) == date(2025, 3, 30)
+    # 7 calendar days before, at 00:30 CEST, whatever the hour lost in between
+    assert due_reminders(RULES, summer, datetime(2025, 3, 24, 22, 30)) == (90, 30, 7)
+    assert due_reminders(RULES, summer, datetime(2025, 3, 23, 22, 30)) == (90, 30)
+    assert days_left(summer, datetime(2025, 3, 30, 21, 59)) == 1
+
+
+def test_renewal_in_time_extends_the_printed_date_and_late_renewal_from_today():
     refreshed = {"law": NOW - timedelta(days=1)}
+    old = expiry_after(date(2027, 3, 11))
     early = assess(MODULES, RULES, evidence(DONE, refreshers=refreshed,
-                                            award=held(timedelta(days=10))), NOW)
+                                            award=held(old - NOW)), NOW)
     late = assess(MODULES, RULES, evidence(DONE, refreshers=refreshed,
                                            award=held(-timedelta(days=10))), NOW)
-    assert early.expires_at == add_months(NOW + timedelta(days=10), 24)
-    assert late.expires_at == add_months(NOW, 24)
+    assert valid_until(early.expires_at) == date(2029, 3, 11)
+    assert early.expires_at == expiry_after(date(2029, 3, 11))
+    assert valid_until(late.expires_at) == date(2029, 3, 1)
 
 
 def test_renewal_asks_for_modules_and_refreshers_but_not_the_workshop_again():
@@ -106,7 +144,7 @@ def test_renewal_asks_for_modules_and_refreshers_but_not_the_workshop_again():
 
 @pytest.mark.parametrize(("expires_in", "revoked", "state"), [
     (timedelta(days=200), False, AwardState.VALID),
-    (timedelta(days=90), False, AwardState.EXPIRING),
+    (timedelta(days=89), False, AwardState.EXPIRING),
     (timedelta(days=1), False, AwardState.EXPIRING),
     (timedelta(0), False, AwardState.EXPIRED),
     (timedelta(days=200), True, AwardState.REVOKED),
@@ -116,7 +154,7 @@ def test_award_state_is_computed_from_dates(expires_in, revoked, state):
 
 
 @pytest.mark.parametrize(("expires_in", "due"), [
-    (timedelta(days=120), ()), (timedelta(days=90), (90,)), (timedelta(days=29), (90, 30)),
+    (timedelta(days=120), ()), (timedelta(days=89), (90,)), (timedelta(days=29), (90, 30)),
     (timedelta(days=3), (90, 30, 7)), (-timedelta(days=1), ()),
 ])
 def test_due_reminders(expires_in, due):

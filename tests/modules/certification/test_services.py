@@ -19,7 +19,13 @@ from elearn.modules.audit.models import AuditEvent
 from elearn.modules.auth.models import Role, User
 from elearn.modules.certification import reminders, services
 from elearn.modules.certification.certificate import fingerprint
-from elearn.modules.certification.eligibility import Verdict, add_months
+from elearn.modules.certification.eligibility import (
+    Verdict,
+    add_months,
+    expiry_after,
+    local_date,
+    valid_until,
+)
 from elearn.modules.certification.models import AwardRevision, CertificateAward, CertificateReminder
 from elearn.modules.outbox.models import OutboxMessage
 from elearn.modules.quizzes.models import AttemptMode
@@ -48,7 +54,8 @@ def test_the_last_quiz_pass_issues_the_certificate(app, make_user, unit, coordin
     db.session.commit()
     (award,) = awards()
     assert award.path_slug == PATH and award.revision == 1 and award.revoked_at is None
-    assert award.expires_at == add_months(award.issued_at, 24)
+    last_day = add_months(local_date(award.issued_at), 24)
+    assert award.expires_at == expiry_after(last_day) and valid_until(award.expires_at) == last_day
     assert re.fullmatch(r"EL(-[0-9A-HJKMNP-TV-Z]{4}){4}", award.number)
     revision = db.session.scalar(select(AwardRevision))
     assert revision.fingerprint == fingerprint(revision.pdf)
@@ -103,6 +110,9 @@ def test_the_certificate_pdf_is_one_page_with_the_number_and_the_holder(app, mak
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     assert award.number in text and "Søren Ærø" in text and "Efterforskning Vejle" in text
+    last_day = valid_until(award.expires_at)  # printed "Gyldig til" = the last valid Copenhagen day
+    assert f"{last_day.day}. " in text and str(last_day.year) in text
+    assert award.expires_at == expiry_after(last_day)
     assert "Certifikat" in text and "Nøglemedarbejder" in text
     assert f"http://localhost:5000/verify/{award.number}" in text
     width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height

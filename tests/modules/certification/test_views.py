@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,8 @@ from sqlalchemy import select
 from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth.models import Role
-from elearn.modules.certification import services
+from elearn.modules.certification import services, views
+from elearn.modules.certification.eligibility import LOCAL, expiry_after
 from elearn.modules.certification.models import CertificateAward
 from tests.modules.certification.conftest import certify, read_module, register_for_workshop, take_quiz
 
@@ -105,6 +106,21 @@ def test_verification_compares_an_uploaded_pdf_and_a_fingerprint(client, auth, o
     page = html(auth.post(url, {"fingerprint": hashlib.sha256(pdf).hexdigest().upper()}))
     assert "The file matches version 1" in page
     assert auth.post(url, {"fingerprint": "not a fingerprint"}).status_code == 400
+
+
+@pytest.mark.parametrize(("local_time", "said"), [
+    ("2028-11-27 23:59", "This certificate is valid."),
+    ("2028-11-28 00:00", "This certificate has expired."),
+])
+def test_verification_on_the_printed_day_says_valid_until_copenhagen_midnight(
+        client, officer, monkeypatch, local_time, said):
+    award = award_of(officer)
+    award.expires_at = expiry_after(date(2028, 11, 27))
+    db.session.commit()
+    moment = datetime.fromisoformat(local_time).replace(tzinfo=LOCAL).astimezone(UTC)
+    monkeypatch.setattr(views, "utcnow", lambda: moment.replace(tzinfo=None))
+    page = html(client.get(f"/verify/{award.number}"))
+    assert said in page and "November 27, 2028" in page
 
 
 def test_verification_says_expired(client, officer):
