@@ -153,6 +153,11 @@ def renewed_expiry(rules: CertificationRules, expires_at: datetime, now: datetim
     return expiry_after(add_months(last_day, rules.validity_months))
 
 
+def lapsed(rules: CertificationRules, expires_at: datetime, now: datetime) -> bool:
+    """Expired longer than the renewal's grace: the first-award rules apply again."""
+    return local_date(now) > add_months(valid_until(expires_at), rules.renewal.grace_months)
+
+
 def renewal_opens(rules: CertificationRules, expires_at: datetime) -> datetime:
     """Renewal opens with the first reminder (or 90 days before expiry without reminders), at
     Copenhagen midnight."""
@@ -180,10 +185,12 @@ def _modules(path_modules: tuple[str, ...], evidence: Evidence) -> list[Requirem
     return result
 
 
-def _workshops(rules: CertificationRules, evidence: Evidence) -> list[Requirement]:
+def _workshops(rules: CertificationRules, evidence: Evidence,
+               since: datetime | None = None) -> list[Requirement]:
+    """Each workshop attended (after since, when given), else registered for, else missing."""
     result = []
     for slug in rules.workshops:
-        if slug in evidence.attended:
+        if slug in evidence.attended and (since is None or evidence.attended[slug] >= since):
             result.append(Requirement(Kind.WORKSHOP, slug, State.MET, on=evidence.attended[slug]))
         elif slug in evidence.registered:
             result.append(Requirement(Kind.WORKSHOP, slug, State.PENDING,
@@ -212,9 +219,11 @@ def assess(path_modules: tuple[str, ...], rules: CertificationRules, evidence: E
     """Each requirement with its state, and the verdict.
 
     First award: the path's modules and the workshops. Renewal (open from the first reminder until
-    any time after expiry): the modules at their current major version (so changed modules must be
-    revisited) and the refreshers; workshops count once. A renewal extends from the old expiry when
-    it comes in time, else from now.
+    renewal.grace_months after expiry): the modules at their current major version (so changed
+    modules must be revisited) and the refreshers; workshops count once. A renewal extends from the
+    old expiry when it comes in time, else from now. Lapsed beyond the grace: the first-award rules
+    again, with the workshops attended anew (since the current revision) and the refreshers (so
+    there is always fresh evidence), renewed from now.
     """
     award = evidence.award
     if award is None:
@@ -225,6 +234,13 @@ def assess(path_modules: tuple[str, ...], rules: CertificationRules, evidence: E
     if award.revoked_at is not None:
         return Assessment(Verdict.REVOKED, (), award.expires_at)
     opens = renewal_opens(rules, award.expires_at)
+    if lapsed(rules, award.expires_at, now):
+        requirements = tuple(_modules(path_modules, evidence)
+                             + _workshops(rules, evidence, since=award.valid_from)
+                             + _refreshers(rules, evidence, now))
+        if all(r.met for r in requirements):
+            return Assessment(Verdict.RENEWABLE, requirements, first_expiry(rules, now), opens)
+        return Assessment(Verdict.RENEWAL_DUE, requirements, award.expires_at, opens)
     requirements = tuple(_modules(path_modules, evidence) + _refreshers(rules, evidence, now))
     if now < opens:
         return Assessment(Verdict.CERTIFIED, requirements, award.expires_at, opens)

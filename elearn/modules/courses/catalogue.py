@@ -114,6 +114,7 @@ class Renewal:
 
     refreshers: tuple[str, ...] = ()  # quizzes whose refresher must be passed ...
     within_months: int = 6  # ... within this many months before renewal
+    grace_months: int = 12  # after expiry + this, the first-award rules apply again
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from elearn.modules.courses.sources import SLUG, Problem
 
 PATH_KEYS = {"slug", "title", "description", "audience", "modules", "certification"}
 CERTIFICATION_KEYS = {"validity_months", "workshops", "renewal", "reminders_days", "directory"}
-RENEWAL_KEYS = {"refreshers", "within_months"}
+RENEWAL_KEYS = {"refreshers", "within_months", "grace_months"}
 MAX_MONTHS = 120
 
 
@@ -46,7 +46,10 @@ def _slugs(value) -> bool:
 
 
 def _renewal(raw, slug: str, report) -> Renewal:
+    """The renewal rule; a certificate must never renew on the evidence it was first issued with,
+    so at least one refresher is required."""
     if raw is None:
+        report("'renewal' is required: list at least one quiz in 'renewal.refreshers'")
         return Renewal()
     if not isinstance(raw, dict):
         report("'renewal' must hold 'refreshers' and 'within_months'")
@@ -57,11 +60,17 @@ def _renewal(raw, slug: str, report) -> Renewal:
     if not _slugs(refreshers):
         report("'renewal.refreshers' must list quiz slugs")
         refreshers = []
+    elif not refreshers:
+        report("'renewal.refreshers' must list at least one quiz")
     within = raw.get("within_months", 6)
     if not _months(within):
         report(f"'renewal.within_months' must be a whole number of months from 1 to {MAX_MONTHS}")
         within = 6
-    return Renewal(tuple(refreshers), within)
+    grace = raw.get("grace_months", 12)
+    if not (isinstance(grace, int) and not isinstance(grace, bool) and 0 <= grace <= MAX_MONTHS):
+        report(f"'renewal.grace_months' must be a whole number of months from 0 to {MAX_MONTHS}")
+        grace = 12
+    return Renewal(tuple(refreshers), within, grace)
 
 
 def _certification(raw, slug: str, line: int, label: str,

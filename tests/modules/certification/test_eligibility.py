@@ -34,6 +34,7 @@ DONE = {"basics": ModuleEvidence(True), "law": ModuleEvidence(True, "law", 0.86,
 HALF = {"basics": ModuleEvidence(True), "law": ModuleEvidence(False, "law")}
 ATTENDED = {"case-workshop": NOW - timedelta(days=30)}
 REGISTERED = {"case-workshop": NOW + timedelta(days=74)}
+RECENT = {"law": NOW - timedelta(days=20)}
 
 
 def evidence(modules=None, attended=None, registered=None, refreshers=None, award=None):
@@ -72,6 +73,22 @@ CASES = [
         award=held(timedelta(days=80))), Verdict.RENEWAL_DUE),
     ("revoked", evidence(DONE, ATTENDED, award=held(timedelta(days=200), revoked=True)),
      Verdict.REVOKED),
+    ("expired within the grace, refresher recent", evidence(
+        DONE, refreshers={"law": NOW - timedelta(days=20)}, award=held(-timedelta(days=300))),
+     Verdict.RENEWABLE),
+    ("expired 5 years ago, one refresher is not enough", evidence(
+        DONE, refreshers={"law": NOW - timedelta(days=20)},
+        award=held(-timedelta(days=5 * 365), valid_from=NOW - timedelta(days=7 * 365))),
+     Verdict.RENEWAL_DUE),
+    ("lapsed beyond the grace, workshop attended before the lapse", evidence(
+        DONE, {"case-workshop": NOW - timedelta(days=900)}, refreshers=RECENT,
+        award=held(-timedelta(days=400))), Verdict.RENEWAL_DUE),
+    ("lapsed beyond the grace, workshop anew but no refresher", evidence(
+        DONE, ATTENDED, award=held(-timedelta(days=400))), Verdict.RENEWAL_DUE),
+    ("lapsed beyond the grace, workshop anew and a refresher", evidence(
+        DONE, ATTENDED, refreshers=RECENT, award=held(-timedelta(days=400))), Verdict.RENEWABLE),
+    ("lapsed beyond the grace, a module missing", evidence(
+        HALF, ATTENDED, refreshers=RECENT, award=held(-timedelta(days=400))), Verdict.RENEWAL_DUE),
 ]
 
 
@@ -135,6 +152,27 @@ def test_renewal_in_time_extends_the_printed_date_and_late_renewal_from_today():
     assert valid_until(early.expires_at) == date(2029, 3, 11)
     assert early.expires_at == expiry_after(date(2029, 3, 11))
     assert valid_until(late.expires_at) == date(2029, 3, 1)
+
+
+def test_after_the_grace_the_first_award_rules_apply_and_run_from_today():
+    result = assess(MODULES, RULES, evidence(DONE, ATTENDED, refreshers=RECENT,
+                                             award=held(-timedelta(days=400))), NOW)
+    assert [r.kind for r in result.requirements] == [Kind.MODULE, Kind.MODULE, Kind.WORKSHOP,
+                                                     Kind.REFRESHER]
+    assert valid_until(result.expires_at) == date(2029, 3, 1)
+
+
+def test_the_grace_ends_with_the_printed_date_plus_the_grace_months():
+    award = held(expiry_after(date(2027, 1, 31)) - NOW)  # grace through 28 February
+    refreshed = {"law": datetime(2027, 2, 20)}
+    rules = CertificationRules(validity_months=24, workshops=("case-workshop",),
+                               renewal=Renewal(("law",), 6, grace_months=1))
+    on_the_last_day = datetime(2027, 2, 28, 12)
+    after = datetime(2027, 3, 1, 12)
+    assert assess(MODULES, rules, evidence(DONE, refreshers=refreshed, award=award),
+                  on_the_last_day).verdict is Verdict.RENEWABLE
+    assert assess(MODULES, rules, evidence(DONE, refreshers=refreshed, award=award),
+                  after).verdict is Verdict.RENEWAL_DUE  # the workshop is asked for again
 
 
 def test_renewal_asks_for_modules_and_refreshers_but_not_the_workshop_again():

@@ -21,6 +21,7 @@ def test_the_block_is_read_into_rules(content):
     assert (rules.validity_months, rules.workshops, rules.reminders_days, rules.directory) == (
         24, ("case-workshop",), (90, 30, 7), True)
     assert (rules.renewal.refreshers, rules.renewal.within_months) == (("second-steps",), 6)
+    assert rules.renewal.grace_months == 12
     assert next(p for p in read(content).catalogue.paths if p.slug == "recruit").certification is None
 
 
@@ -40,6 +41,10 @@ def test_the_block_is_read_into_rules(content):
     ("refreshers: [second-steps]", "refreshers: [[nested]]", "'renewal.refreshers' must list quiz slugs"),
     ("within_months: 6", "within_months: half a year", "'renewal.within_months' must be"),
     ("within_months: 6", "within_months: 6\n        by: post", "unknown setting 'renewal.by'"),
+    ("      renewal:\n        refreshers: [second-steps]\n        within_months: 6\n", "",
+     "paths.yaml:13: path key-officer: certification: 'renewal' is required"),
+    ("refreshers: [second-steps]", "refreshers: []", "'renewal.refreshers' must list at least one quiz"),
+    ("within_months: 6", "within_months: 6\n        grace_months: -1", "'renewal.grace_months' must be"),
     ("      renewal:\n", "      renewal: []\n      old_renewal:\n", "'renewal' must hold"),
     (BLOCK, "    certification: 24\n    old_block:\n", "certification: must be a set of settings"),
 ])

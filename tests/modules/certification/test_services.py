@@ -29,6 +29,7 @@ from elearn.modules.certification.eligibility import (
 from elearn.modules.certification.models import AwardRevision, CertificateAward, CertificateReminder
 from elearn.modules.outbox.models import OutboxMessage
 from elearn.modules.quizzes.models import AttemptMode
+from elearn.modules.workshops.models import WorkshopSession
 from tests.modules.certification.conftest import (
     PATH,
     attend,
@@ -184,6 +185,41 @@ def test_renewal_extends_the_same_award_with_a_revision(app, make_user, unit, co
     assert [r.reason for r in revisions] == ["issued", "renewed"]
     assert revisions[0].fingerprint != revisions[1].fingerprint
     assert services.evaluate(user, later + timedelta(days=1)) == []  # one refresher renews once
+
+
+def test_a_failed_refresher_does_not_renew(app, make_user, unit, coordinator, path):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    later = awards()[0].expires_at - timedelta(days=60)
+    attempt = take_quiz(user.id, AttemptMode.REFRESHER, now=later,
+                        wrong=("pattern", "paragraph", "signs", "steps", "case-first"))
+    db.session.commit()
+    assert attempt.passed is False
+    assert awards()[0].revision == 1
+    assert services.assessment(user.id, path, later).verdict is Verdict.RENEWAL_DUE
+
+
+def test_a_lapsed_award_needs_the_workshop_again_and_renews_as_a_revision(app, make_user, unit,
+                                                                           coordinator, path):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    award = awards()[0]
+    number = award.number
+    years = timedelta(days=5 * 365)  # issued, workshop attended, years ago; lapsed long since
+    award.valid_from, award.expires_at = award.valid_from - years, utcnow() - 3 * years / 5
+    for session in db.session.scalars(select(WorkshopSession)):
+        session.starts_at, session.ends_at = session.starts_at - years, session.ends_at - years
+    db.session.commit()
+    take_quiz(user.id, AttemptMode.REFRESHER)
+    db.session.commit()
+    assert awards()[0].revision == 1  # one refresher does not bring back a lapsed certificate
+    assert services.assessment(user.id, path, utcnow()).verdict is Verdict.RENEWAL_DUE
+    attend(user, unit, coordinator, days_ago=1)
+    db.session.commit()
+    db.session.expire_all()
+    award = awards()[0]
+    assert (award.number, award.revision) == (number, 2)
+    assert valid_until(award.expires_at) == add_months(local_date(award.valid_from), 24)  # from then
 
 
 def test_revoking_needs_a_reason_and_the_units(app, make_user, make_unit, unit, coordinator):
