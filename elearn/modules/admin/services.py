@@ -14,6 +14,7 @@ from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role, User, UserRole
 from elearn.modules.units import services as units
 from elearn.modules.units.models import Unit, UnitKind
+from elearn.search import matches
 
 PAGE_SIZE = 50
 
@@ -38,8 +39,8 @@ def user_query(scope: set[int] | None, filters: UserFilter) -> Select:
     if scope is not None:
         stmt = stmt.where(User.unit_id.in_(scope))
     if filters.query:
-        pattern = f"%{filters.query.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+        query = filters.query.strip()
+        stmt = stmt.where(or_(matches(User.name, query), matches(User.email, query)))
     if filters.unit_id:
         stmt = stmt.where(User.unit_id == filters.unit_id)
     if filters.role:

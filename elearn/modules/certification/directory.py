@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from elearn.extensions import db
 from elearn.modules.auth.models import User
@@ -19,6 +19,7 @@ from elearn.modules.certification.eligibility import AwardState, award_state, va
 from elearn.modules.certification.models import CertificateAward
 from elearn.modules.certification.services import certifying_paths
 from elearn.modules.units.models import Unit
+from elearn.search import matches
 
 #: Coordinators see who drops out (expires) within this many days.
 DROP_OUT_DAYS = 90
@@ -40,11 +41,6 @@ class UnitGroup:
     officers: tuple[Officer, ...]
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 def key_officers(now: datetime, query: str = "") -> list[UnitGroup]:
     """Currently valid holders of directory paths (active accounts), per unit by name; query
     matches a name or a unit name (case-insensitive)."""
@@ -61,9 +57,7 @@ def key_officers(now: datetime, query: str = "") -> list[UnitGroup]:
         .order_by(Unit.name, User.name, User.id))
     query = query.strip()[:QUERY_MAX]
     if query:
-        pattern = _like(query)
-        statement = statement.where(or_(func.lower(User.name).like(pattern, escape="\\"),
-                                        func.lower(Unit.name).like(pattern, escape="\\")))
+        statement = statement.where(or_(matches(User.name, query), matches(Unit.name, query)))
     rows = db.session.execute(statement).all()
     groups = []
     for unit, members in groupby(rows, key=lambda row: row[4] or ""):

@@ -194,6 +194,8 @@ def test_the_directory_lists_only_valid_key_officers_and_searches(client, auth, 
     page = html(client.get("/key-officers?q=sofie"))
     assert "Sofie Lund" in page and "Ahmed Karimi" not in page
     assert "No key officer matches" in html(client.get("/key-officers?q=%25_%5C"))
+    page = html(client.get("/key-officers?q=e_l"))  # "_" is itself here, not any character
+    assert "No key officer matches" in page and "Sofie Lund" not in page
 
 
 def test_the_coordinator_sees_who_drops_out_within_90_days(client, auth, make_user, unit,
