@@ -37,37 +37,51 @@ class Officer:
 
 @dataclass(frozen=True)
 class UnitGroup:
-    unit: str
+    unit: str  # the unit's path of names, "Sydøstjyllands Politi › Efterforskning"; "" for none
     officers: tuple[Officer, ...]
 
 
+def unit_labels(paths) -> dict[str, str]:
+    """Unit path ("/1/4/9/") -> its names from the root down, joined by ›; one query for all (unit
+    names are not unique, so a unit is shown with where it sits)."""
+    paths = {p for p in paths if p}
+    ids = {int(part) for p in paths for part in p.strip("/").split("/") if part}
+    if not ids:
+        return {}
+    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+    return {p: " › ".join(names.get(int(part), "?") for part in p.strip("/").split("/") if part)
+            for p in paths}
+
+
 def key_officers(now: datetime, query: str = "") -> list[UnitGroup]:
-    """Currently valid holders of directory paths (active accounts), per unit by name; query
-    matches a name or a unit name (case-insensitive)."""
+    """Currently valid holders of directory paths (active accounts), per unit (by name, then id:
+    names are not unique), each unit shown with its path; query matches a name or a unit name
+    (case-insensitive)."""
     paths = [p.slug for p in certifying_paths() if p.certification.directory]
     if not paths:
         return []
     statement = (
-        select(User.name, User.email, User.work_email, User.work_phone, Unit.name,
+        select(User.name, User.email, User.work_email, User.work_phone, Unit.id, Unit.path,
                CertificateAward.path_slug, CertificateAward.expires_at)
         .join(CertificateAward, CertificateAward.user_id == User.id)
         .outerjoin(Unit, Unit.id == User.unit_id)
         .where(CertificateAward.path_slug.in_(paths), CertificateAward.revoked_at.is_(None),
                CertificateAward.expires_at > now, User.active.is_(True))
-        .order_by(Unit.name, User.name, User.id))
+        .order_by(Unit.name, Unit.id, User.name, User.id))
     query = query.strip()[:QUERY_MAX]
     if query:
         statement = statement.where(or_(matches(User.name, query), matches(Unit.name, query)))
     rows = db.session.execute(statement).all()
+    labels = unit_labels(row.path for row in rows)
     groups = []
-    for unit, members in groupby(rows, key=lambda row: row[4] or ""):
+    for (_unit_id, path), members in groupby(rows, key=lambda row: (row.id, row.path)):
         officers = []
         for (name, email, work_email, phone), held in groupby(members, key=lambda r: r[:4]):
             held = list(held)
             officers.append(Officer(name, work_email or email, phone,
                                     tuple(r.path_slug for r in held),
                                     valid_until(min(r.expires_at for r in held))))
-        groups.append(UnitGroup(unit, tuple(officers)))
+        groups.append(UnitGroup(labels.get(path, ""), tuple(officers)))
     return groups
 
 
@@ -96,7 +110,7 @@ class Overview:
 def overview(scope: set[int] | None, now: datetime) -> Overview:
     """The awards of the people in scope (None: everyone), sorted into what a coordinator acts on."""
     rules = {p.slug: p.certification for p in certifying_paths()}
-    statement = (select(CertificateAward, User.name, Unit.name)
+    statement = (select(CertificateAward, User.name, Unit.path)
                  .join(User, User.id == CertificateAward.user_id)
                  .outerjoin(Unit, Unit.id == User.unit_id)
                  .where(CertificateAward.path_slug.in_(list(rules)))
@@ -105,10 +119,13 @@ def overview(scope: set[int] | None, now: datetime) -> Overview:
         statement = statement.where(CertificateAward.user_id.in_(members_of(scope)))
     horizon = now + timedelta(days=DROP_OUT_DAYS)
     expiring, expired, revoked, valid = [], [], [], 0
-    for award, name, unit in db.session.execute(statement):
+    rows = db.session.execute(statement).all()
+    labels = unit_labels(path for _award, _name, path in rows)
+    for award, name, path in rows:
         state = award_state(rules[award.path_slug], award.expires_at, award.revoked_at, now)
-        row = AwardRow(award.id, award.number, name, unit or "", award.path_slug, award.expires_at,
-                       valid_until(award.expires_at), state, award.revoked_at, award.revoke_reason)
+        row = AwardRow(award.id, award.number, name, labels.get(path, ""), award.path_slug,
+                       award.expires_at, valid_until(award.expires_at), state, award.revoked_at,
+                       award.revoke_reason)
         if state is AwardState.REVOKED:
             revoked.append(row)
         elif state is AwardState.EXPIRED:

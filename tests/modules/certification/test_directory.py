@@ -13,6 +13,7 @@ from elearn.modules.admin.services import UserFilter, user_query
 from elearn.modules.certification import directory
 from elearn.modules.certification.models import CertificateAward
 from elearn.modules.certification.services import new_number
+from elearn.modules.units.models import UnitKind
 from tests.modules.certification.conftest import PATH
 
 
@@ -58,3 +59,22 @@ def test_the_admin_user_search_finds_danish_letters(app, backend, make_user):
     assert [u.name for u in found] == ["Søren Ærø"]
     found = db.session.scalars(user_query(None, UserFilter(query="e_b"))).all()
     assert [u.name for u in found] == ["Ole_Bak"]
+
+
+def test_units_of_the_same_name_are_kept_apart_and_shown_with_their_district(app, make_user,
+                                                                              make_unit):
+    south = make_unit("Sydøstjyllands Politi", kind=UnitKind.DISTRICT)
+    north = make_unit("Nordjyllands Politi", kind=UnitKind.DISTRICT)
+    for unit, name in ((make_unit("Efterforskning", parent=south), "Ida Holm"),
+                       (make_unit("Efterforskning", parent=north), "Bo Ask"), (south, "Eva Lind")):
+        holds(make_user(unit=unit, name=name), days=40)
+    groups = directory.key_officers(utcnow())
+    assert [(g.unit, [o.name for o in g.officers]) for g in groups] == [
+        ("Sydøstjyllands Politi › Efterforskning", ["Ida Holm"]),
+        ("Nordjyllands Politi › Efterforskning", ["Bo Ask"]),
+        ("Sydøstjyllands Politi", ["Eva Lind"]),
+    ]
+    rows = directory.overview(None, utcnow()).expiring
+    assert {(r.name, r.unit) for r in rows} == {
+        ("Ida Holm", "Sydøstjyllands Politi › Efterforskning"),
+        ("Bo Ask", "Nordjyllands Politi › Efterforskning"), ("Eva Lind", "Sydøstjyllands Politi")}
