@@ -143,10 +143,17 @@ def _pass_quiz(user, module, rng: random.Random) -> None:
     submission.submit(attempt, quiz, module, utcnow())
 
 
+def _attend(coordinator, user, workshop_slug: str, days_ago: int) -> None:
+    plan = workshop_demo.session_plan(workshop_slug, coordinator.unit_id, -days_ago, 12, coordinator)
+    session = scheduling.schedule(coordinator, plan, plan.starts_at - timedelta(days=30))
+    registration = workshops.register(session, user, plan.starts_at - timedelta(days=7))
+    workshops.mark_attendance(registration, True, coordinator.id, plan.starts_at)
+
+
 def seed_key_officers(coordinator, people) -> None:
     """Each person reads the key-officer path's modules and passes their quizzes today, and has
-    attended its workshop on a past day: the attendance, marked last, issues the certificate as
-    of that day (through the same services and event as in real use)."""
+    attended its workshops on past days: the attendance marked last (the most recent workshop)
+    issues the certificate as of that day (through the same services and event as in real use)."""
     path = next((p for p in certifying_paths() if p.certification.directory), None)
     if path is None or not path.certification.workshops:
         return
@@ -157,10 +164,7 @@ def seed_key_officers(coordinator, people) -> None:
                 progress.mark_read(user.id, module, section_id)
             if module.quiz:
                 _pass_quiz(user, module, rng)
-        plan = workshop_demo.session_plan(path.certification.workshops[0], coordinator.unit_id, -days_ago,
-                                  12, coordinator)
-        session = scheduling.schedule(coordinator, plan, plan.starts_at - timedelta(days=30))
-        registration = workshops.register(session, user, plan.starts_at - timedelta(days=7))
-        workshops.mark_attendance(registration, True, coordinator.id, plan.starts_at)
+        for days_before, slug in reversed(list(enumerate(reversed(path.certification.workshops)))):
+            _attend(coordinator, user, slug, days_ago + days_before)
     people[0].work_phone = "+45 76 28 14 48"
     db.session.commit()
