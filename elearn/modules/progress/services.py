@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
@@ -148,7 +149,8 @@ class Reading:
     completed_now: bool  # this read was the one that completed the module
 
 
-def mark_read(user_id: int, module: CourseModule, section_id: str) -> Reading:
+def mark_read(user_id: int, module: CourseModule, section_id: str,
+              now: datetime | None = None) -> Reading:
     """Record a section as read, completing the module when every section is (and its quiz passed).
 
     Reading again is harmless: the first read and the first completion times are kept.
@@ -162,31 +164,32 @@ def mark_read(user_id: int, module: CourseModule, section_id: str) -> Reading:
         pass
     row.last_section_id = section_id
     db.session.flush()
-    completed_now = _complete_if_due(user_id, module, row)
+    completed_now = _complete_if_due(user_id, module, row, now)
     if completed_now:
-        events.announce(events.EVIDENCE_CHANGED, user_id)
+        events.announce(events.EVIDENCE_CHANGED, user_id, now)
     return Reading(state(user_id, module), completed_now)
 
 
-def record_quiz_pass(user_id: int, module: CourseModule) -> Reading:
+def record_quiz_pass(user_id: int, module: CourseModule, now: datetime | None = None) -> Reading:
     """Record that the learner passed the module's quiz (the first time counts), completing the module
     when every section has been read too."""
     row = _progress_row(user_id, module)
-    row.quiz_passed_at = row.quiz_passed_at or utcnow()
+    row.quiz_passed_at = row.quiz_passed_at or now or utcnow()
     db.session.flush()
-    completed_now = _complete_if_due(user_id, module, row)
-    events.announce(events.EVIDENCE_CHANGED, user_id)
+    completed_now = _complete_if_due(user_id, module, row, now)
+    events.announce(events.EVIDENCE_CHANGED, user_id, now)
     return Reading(state(user_id, module), completed_now)
 
 
-def _complete_if_due(user_id: int, module: CourseModule, row: ModuleProgress) -> bool:
+def _complete_if_due(user_id: int, module: CourseModule, row: ModuleProgress,
+                     now: datetime | None = None) -> bool:
     """Complete the row when the rules are met; whether this call completed it."""
     if state(user_id, module).sections_read != frozenset(module.section_ids):
         return False
     if module.quiz and row.quiz_passed_at is None:
         return False
     completed_now = row.completed_at is None
-    row.completed_at = row.completed_at or utcnow()
+    row.completed_at = row.completed_at or now or utcnow()
     row.version = str(module.version)
     db.session.flush()
     return completed_now

@@ -125,7 +125,7 @@ def submit(attempt: QuizAttempt, quiz: Quiz, module: CourseModule | None, now: d
         return False
     _grade(attempt, quiz, questions_of(attempt, fresh=True))  # as committed by any save before
     if attempt.passed and attempt.mode is AttemptMode.GRADED:
-        progress.record_quiz_pass(attempt.user_id, module)  # announces the change itself
+        progress.record_quiz_pass(attempt.user_id, module, now)  # announces the change itself
     elif attempt.passed:  # a refresher passed can renew a certificate
         events.announce(events.EVIDENCE_CHANGED, attempt.user_id, now)
     db.session.flush()

@@ -17,7 +17,7 @@ from elearn.errors import DomainError, Forbidden
 from elearn.extensions import db
 from elearn.modules.audit.models import AuditEvent
 from elearn.modules.auth.models import Role, User
-from elearn.modules.certification import reminders, services
+from elearn.modules.certification import documents, reminders, services
 from elearn.modules.certification.certificate import fingerprint
 from elearn.modules.certification.eligibility import (
     Verdict,
@@ -28,6 +28,7 @@ from elearn.modules.certification.eligibility import (
 )
 from elearn.modules.certification.models import AwardRevision, CertificateAward, CertificateReminder
 from elearn.modules.outbox.models import OutboxMessage
+from elearn.modules.progress import services as progress
 from elearn.modules.quizzes.models import AttemptMode
 from elearn.modules.workshops.models import WorkshopSession
 from tests.modules.certification.conftest import (
@@ -220,6 +221,44 @@ def test_a_lapsed_award_needs_the_workshop_again_and_renews_as_a_revision(app, m
     award = awards()[0]
     assert (award.number, award.revision) == (number, 2)
     assert valid_until(award.expires_at) == add_months(local_date(award.valid_from), 24)  # from then
+
+
+@pytest.mark.both_databases
+def test_a_failing_pdf_does_not_undo_the_quiz_pass_and_the_daily_run_catches_up(
+        app, backend, make_user, unit, coordinator, monkeypatch, caplog):
+    user = make_user(unit=unit)
+    attend(user, unit, coordinator)
+    read_module(user.id, "first-steps")
+    read_module(user.id, "second-steps")
+    db.session.commit()
+
+    def broken(_text):
+        raise RuntimeError("the PDF renderer is broken")
+
+    monkeypatch.setattr(documents, "render_pdf", broken)
+    attempt = take_quiz(user.id)  # the last requirement: evaluation fails inside it
+    db.session.commit()
+    db.session.expire_all()
+    assert attempt.passed and awards() == []
+    assert services.assessment(user.id, services.path_of(PATH), utcnow()).verdict is Verdict.ELIGIBLE
+    assert "the PDF renderer is broken" in caplog.text
+    monkeypatch.undo()
+    assert reminders.run(utcnow()).issued == 1
+    db.session.commit()
+    assert len(awards()) == 1
+
+
+def test_the_event_passes_the_moment_of_the_change_on(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    attend(user, unit, coordinator)
+    take_quiz(user.id)
+    read_module(user.id, "first-steps")
+    module = services.catalogue().module("second-steps")
+    moment = utcnow().replace(microsecond=0) - timedelta(hours=2)
+    for section_id in module.section_ids:
+        progress.mark_read(user.id, module, section_id, moment)
+    db.session.commit()
+    assert awards()[0].issued_at == moment
 
 
 def test_revoking_needs_a_reason_and_the_units(app, make_user, make_unit, unit, coordinator):
