@@ -39,7 +39,8 @@ class CertificateAward(db.Model):
     valid_from: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
-    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                      index=True)  # deleting a user sets it NULL
     revoke_reason: Mapped[str] = mapped_column(String(500), default="")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
@@ -75,4 +76,4 @@ class CertificateReminder(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     #: None: passed over because a later reminder was due at the same run (one e-mail, not three).
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id",
-                                                              ondelete="SET NULL"))
+                                                              ondelete="SET NULL"), index=True)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from elearn.clock import utcnow
 from elearn.errors import DomainError, Forbidden
@@ -343,3 +343,11 @@ def test_the_daily_command_reports_what_it_did(app, runner, make_user, unit, coo
     assert "Certification: 1 issued, 0 renewed, 0 reminders queued." in result.output
     result = runner.invoke(args=["certification", "run"])
     assert "Certification: 0 issued, 0 renewed, 0 reminders queued." in result.output
+
+
+@pytest.mark.both_databases
+def test_the_foreign_keys_a_deletion_looks_up_are_indexed(app, backend):
+    inspector = inspect(db.engine)
+    for table, column in (("certificate_award", "revoked_by_id"),
+                          ("certificate_reminder", "message_id")):
+        assert [column] in [index["column_names"] for index in inspector.get_indexes(table)]
