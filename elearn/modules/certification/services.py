@@ -14,6 +14,7 @@ from types import MappingProxyType
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from elearn.errors import Conflict, DomainError, Forbidden, NotFound
 from elearn.extensions import db
@@ -253,8 +254,10 @@ def award_by_number(text: str) -> CertificateAward:
 
 
 def revisions(award: CertificateAward) -> list[AwardRevision]:
-    """The award's revisions, the first issue first (with their PDFs deferred)."""
+    """The award's revisions, the first issue first, without their PDFs (deferred: the pages show
+    dates and fingerprints; only the download reads a PDF, through revision_of)."""
     return list(db.session.scalars(select(AwardRevision).where(AwardRevision.award_id == award.id)
+                                   .options(defer(AwardRevision.pdf))
                                    .order_by(AwardRevision.number)))
 
 

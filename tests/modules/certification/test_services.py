@@ -351,3 +351,13 @@ def test_the_foreign_keys_a_deletion_looks_up_are_indexed(app, backend):
     for table, column in (("certificate_award", "revoked_by_id"),
                           ("certificate_reminder", "message_id")):
         assert [column] in [index["column_names"] for index in inspector.get_indexes(table)]
+
+
+def test_the_revision_list_leaves_the_pdfs_unloaded(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    db.session.expunge_all()  # nothing cached from issuing
+    award = awards()[0]
+    (revision,) = services.revisions(award)
+    assert "pdf" in inspect(revision).unloaded and revision.fingerprint
+    assert services.revision_of(award).pdf.startswith(b"%PDF")
