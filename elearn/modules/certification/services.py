@@ -74,19 +74,23 @@ def normalize_number(text: str) -> str | None:
 # -- evidence ---------------------------------------------------------------------------------------
 
 def _best_scores(user_id: int, modules) -> dict[str, tuple[float, int]]:
-    """module slug -> (best passing graded score, its pass mark) at the module's current major."""
+    """module slug -> (best passing graded score, the pass mark of that same attempt) at the
+    module's current major version; one query over the passed attempts."""
     quizzes = {m.quiz: m for m in modules if m.quiz}
     if not quizzes:
         return {}
     rows = db.session.execute(
-        select(QuizAttempt.quiz_slug, QuizAttempt.module_major, func.max(QuizAttempt.score),
-               func.max(QuizAttempt.pass_mark))
+        select(QuizAttempt.quiz_slug, QuizAttempt.module_major, QuizAttempt.score,
+               QuizAttempt.pass_mark)
         .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug.in_(list(quizzes)),
                QuizAttempt.mode == AttemptMode.GRADED, QuizAttempt.state == AttemptState.SUBMITTED,
                QuizAttempt.passed.is_(True))
-        .group_by(QuizAttempt.quiz_slug, QuizAttempt.module_major))
-    return {quizzes[quiz].slug: (score, mark) for quiz, major, score, mark in rows
-            if major == quizzes[quiz].version.major}
+        .order_by(QuizAttempt.score, QuizAttempt.id))
+    best = {}
+    for quiz, major, score, mark in rows:  # ascending: the last one seen is the best
+        if major == quizzes[quiz].version.major:
+            best[quizzes[quiz].slug] = (score, mark)
+    return best
 
 
 def _workshops(user_id: int, slugs: tuple[str, ...], now: datetime):

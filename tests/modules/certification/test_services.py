@@ -361,3 +361,17 @@ def test_the_revision_list_leaves_the_pdfs_unloaded(app, make_user, unit, coordi
     (revision,) = services.revisions(award)
     assert "pdf" in inspect(revision).unloaded and revision.fingerprint
     assert services.revision_of(award).pdf.startswith(b"%PDF")
+
+
+def test_the_score_and_pass_mark_shown_come_from_the_same_attempt(app, make_user, unit, path):
+    user = make_user(unit=unit)
+    first = take_quiz(user.id)
+    first.passed = False  # so that a second graded attempt may start ...
+    db.session.commit()
+    second = take_quiz(user.id)
+    first.passed = True  # ... then both count as passed
+    first.score, first.pass_mark = 1.0, 60  # the best score, passed under an older, lower mark
+    second.score, second.pass_mark = 0.85, 80
+    db.session.commit()
+    module = services.evidence(user.id, path, utcnow()).modules["second-steps"]
+    assert (module.best_score, module.pass_mark) == (1.0, 60)
