@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from elearn.clock import utcnow
+from elearn.errors import DomainError
 from elearn.extensions import db
 from elearn.modules.auth.models import Role
+from elearn.modules.auth.services import set_contact
 from elearn.modules.certification import services, views
 from elearn.modules.certification.eligibility import LOCAL, expiry_after
 from elearn.modules.certification.models import CertificateAward
@@ -246,3 +248,19 @@ def test_people_give_their_work_phone_and_e_mail_on_their_account_page(client, a
 def test_unknown_path_page_is_404(client, auth, officer):
     auth.login(officer)
     assert client.get("/paths/no-such-path").status_code == 404
+
+
+@pytest.mark.parametrize(("given", "saved"), [
+    ("76 28 14 48", "76 28 14 48"), ("+45 76 28 14 48", "+45 76 28 14 48"),
+    ("+4576281448", "+4576281448"), ("  76  28 14 48 ", "76 28 14 48"),
+    ("1234567", None),  # too few digits to dial
+    ("+45 (76) 28-14-48", None), ("76 28 14 48 +", None), ("----------", None),
+    ("(((((((((", None), ("1234567890123456", None),
+])
+def test_a_work_phone_is_digits_spaces_and_a_leading_plus(app, make_user, given, saved):
+    user = make_user()
+    if saved is None:
+        with pytest.raises(DomainError):
+            set_contact(user, given, "")
+    else:
+        assert set_contact(user, given, "").work_phone == saved
