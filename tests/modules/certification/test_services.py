@@ -300,6 +300,19 @@ def test_each_reminder_is_queued_once_with_a_frozen_clock(app, make_user, unit, 
     assert sorted(rows) == [7, 30, 90]
 
 
+def test_a_revoked_holder_gets_no_reminders(app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    award = awards()[0]
+    services.revoke(coordinator, award, "Left the key-officer role", utcnow())
+    db.session.commit()
+    for days in (90, 30, 7):
+        reminders.run(award.expires_at - timedelta(days=days))
+        db.session.commit()
+    assert _messages() == []
+    assert db.session.scalars(select(CertificateReminder)).all() == []
+
+
 def test_a_run_that_missed_days_sends_only_the_most_urgent_reminder(app, make_user, unit,
                                                                      coordinator):
     user = make_user(unit=unit)

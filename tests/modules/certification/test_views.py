@@ -125,6 +125,15 @@ def test_verification_on_the_printed_day_says_valid_until_copenhagen_midnight(
     assert said in page and "November 27, 2028" in page
 
 
+def test_a_deactivated_holder_verifies_by_the_certificate_but_leaves_the_directory(
+        client, auth, make_user, unit, officer):
+    officer.active = False
+    db.session.commit()
+    assert "This certificate is valid." in html(client.get(f"/verify/{award_of(officer).number}"))
+    auth.login(make_user(unit=unit))
+    assert "Sofie Lund" not in html(client.get("/key-officers"))
+
+
 def test_verification_says_expired(client, officer):
     award = award_of(officer)
     award.expires_at = utcnow() - timedelta(days=1)
