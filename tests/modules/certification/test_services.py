@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, inspect, select
+from werkzeug.datastructures import MultiDict
 
 from elearn.clock import utcnow
 from elearn.errors import DomainError, Forbidden
@@ -29,8 +30,12 @@ from elearn.modules.certification.eligibility import (
 from elearn.modules.certification.models import AwardRevision, CertificateAward, CertificateReminder
 from elearn.modules.outbox.models import OutboxMessage
 from elearn.modules.progress import services as progress
-from elearn.modules.quizzes.models import AttemptMode
-from elearn.modules.workshops.models import WorkshopSession
+from elearn.modules.quizzes import answers, submission
+from elearn.modules.quizzes import services as quizzes
+from elearn.modules.quizzes.models import AttemptMode, QuizAttempt
+from elearn.modules.workshops import services as workshops
+from elearn.modules.workshops.models import Registration, WorkshopSession
+from tests.conftest import create_session
 from tests.modules.certification.conftest import (
     PATH,
     attend,
@@ -39,6 +44,7 @@ from tests.modules.certification.conftest import (
     register_for_workshop,
     take_quiz,
 )
+from tests.modules.quizzes.conftest import right_answer_form
 
 
 def awards() -> list[CertificateAward]:
@@ -164,6 +170,51 @@ def test_concurrent_completion_gives_one_award(app, make_user, unit, coordinator
         thread.join()
     assert errors == []
     assert sum(len(changes) for changes in results) == 1
+    assert db.session.scalar(select(func.count()).select_from(CertificateAward)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AwardRevision)) == 1
+
+
+@pytest.mark.both_databases
+def test_a_quiz_submit_racing_an_attendance_mark_gives_one_award(app, backend, make_user, unit,
+                                                                 coordinator):
+    user = make_user(unit=unit)
+    read_module(user.id, "first-steps")
+    read_module(user.id, "second-steps")
+    session = create_session(unit, starts_in=timedelta(days=-1))
+    registration = workshops.register(session, user, session.starts_at - timedelta(days=2))
+    quiz, module = quizzes.quiz_bank().quiz("second-steps"), services.catalogue().module("second-steps")
+    now = utcnow()
+    attempt = quizzes.start_attempt(user.id, quiz, module, AttemptMode.GRADED, now)
+    rows = quizzes.questions_of(attempt)
+    form = MultiDict(right_answer_form(attempt, rows, quiz, ()))
+    submission.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index), now)
+    db.session.commit()
+    ids = (attempt.id, registration.id, coordinator.id)
+    barrier, errors = threading.Barrier(2), []
+
+    def submit_quiz():
+        submission.submit(db.session.get(QuizAttempt, ids[0]), quiz, module, utcnow())
+
+    def mark_attended():
+        workshops.mark_attendance(db.session.get(Registration, ids[1]), True, ids[2], utcnow())
+
+    def work(step):
+        with app.app_context():
+            try:
+                barrier.wait()
+                step()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (reported below)
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(step,)) for step in (submit_quiz, mark_attended)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
     assert db.session.scalar(select(func.count()).select_from(CertificateAward)) == 1
     assert db.session.scalar(select(func.count()).select_from(AwardRevision)) == 1
 
