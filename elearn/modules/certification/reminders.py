@@ -56,7 +56,9 @@ def queue_reminders(now: datetime) -> int:
     """Queue the expiry reminders due now, each once; returns how many e-mails were queued."""
     queued = 0
     for path in certifying_paths():
-        horizon = now + timedelta(days=max(path.certification.reminders_days, default=0))
+        # a day of slack: reminders count Copenhagen calendar days, and a change from summer time
+        # makes those days 25 hours long (due_reminders decides exactly)
+        horizon = now + timedelta(days=max(path.certification.reminders_days, default=0) + 1)
         holder = User.id == CertificateAward.user_id
         awards = db.session.scalars(select(CertificateAward).join(User, holder).where(
             CertificateAward.path_slug == path.slug, CertificateAward.revoked_at.is_(None),

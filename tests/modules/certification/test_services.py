@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -349,6 +349,17 @@ def test_each_reminder_is_queued_once_with_a_frozen_clock(app, make_user, unit, 
     assert len(_messages()) == 3
     rows = db.session.scalars(select(CertificateReminder.days_before)).all()
     assert sorted(rows) == [7, 30, 90]
+
+
+def test_the_first_reminder_is_due_on_its_calendar_day_across_the_autumn_change(
+        app, make_user, unit, coordinator):
+    user = make_user(unit=unit)
+    certify(user, unit, coordinator)
+    awards()[0].expires_at = expiry_after(date(2027, 11, 5))  # valid through 5 November (CET)
+    db.session.commit()
+    # 00:30 on 8 August (CEST): 90 calendar days before 6 November, but 90 days and 30 minutes in
+    # hours, because the clocks go back on 31 October
+    assert reminders.queue_reminders(datetime(2027, 8, 7, 22, 30)) == 1
 
 
 def test_a_revoked_holder_gets_no_reminders(app, make_user, unit, coordinator):
