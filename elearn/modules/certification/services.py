@@ -6,6 +6,7 @@ The expiry reminders are in reminders.py; the PDF in certificate.py; the texts o
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,7 +52,8 @@ def certifying_paths() -> list[LearningPath]:
 
 
 def path_of(slug: str) -> LearningPath | None:
-    return next((p for p in certifying_paths() if p.slug == slug), None)
+    path = catalogue().path(slug)
+    return path if path is not None and path.certification is not None else None
 
 
 def new_number() -> str:
@@ -263,6 +265,18 @@ def revisions(award: CertificateAward) -> list[AwardRevision]:
     return list(db.session.scalars(select(AwardRevision).where(AwardRevision.award_id == award.id)
                                    .options(defer(AwardRevision.pdf))
                                    .order_by(AwardRevision.number)))
+
+
+def matching_revision(revisions, pdf: bytes | None, typed: str | None):
+    """The revision whose issued PDF has the given file's (or the typed) SHA-256 fingerprint, False
+    when none has, None when nothing was given."""
+    if pdf:
+        given = fingerprint(pdf)
+    elif typed:
+        given = typed.strip().lower()
+    else:
+        return None
+    return next((r for r in revisions if hmac.compare_digest(r.fingerprint, given)), False)
 
 
 def revision_of(award: CertificateAward, number: int | None = None) -> AwardRevision:

@@ -3,9 +3,6 @@ the key-officer directory, and the coordinator's overview with revocation."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from flask import (
     Blueprint,
     Response,
@@ -43,7 +40,7 @@ def _locale() -> str:
 @bp.route("/paths/<slug>")
 @login_required
 def path(slug: str):
-    learning_path = next((p for p in catalogue().paths if p.slug == slug), None)
+    learning_path = catalogue().path(slug)
     if learning_path is None:
         abort(404)
     view = pages.path_page(current_user.id, learning_path, _locale(), utcnow())
@@ -87,15 +84,8 @@ def verify(number: str):
 
 
 def _compare(form: CompareForm, revisions) -> object:
-    """The revision whose PDF has the uploaded file's (or the typed) fingerprint, False when none
-    has, None when nothing was given."""
-    if form.pdf.data:
-        given = hashlib.sha256(form.pdf.data.read()).hexdigest()
-    elif form.fingerprint.data:
-        given = form.fingerprint.data.strip().lower()
-    else:
-        return None
-    return next((r for r in revisions if hmac.compare_digest(r.fingerprint, given)), False)
+    return services.matching_revision(revisions, form.pdf.data.read() if form.pdf.data else None,
+                                      form.fingerprint.data)
 
 
 @bp.route("/key-officers")

@@ -160,6 +160,9 @@ class Catalogue:
     def card(self, slug: str) -> ReferenceCard | None:
         return self.cards.get(slug)
 
+    def path(self, slug: str | None) -> LearningPath | None:
+        return next((path for path in self.paths if path.slug == slug), None)
+
     def cards_for(self, module: CourseModule) -> list[ReferenceCard]:
         slugs = dict.fromkeys([*module.reference_cards,
                                *(c.slug for c in self.cards.values() if c.module == module.slug)])

@@ -158,7 +158,7 @@ def cancel_for(registration_id: int):
 
 
 def _invitee_ids(form: InviteForm) -> set[int]:
-    path = next((p for p in catalogue().paths if p.slug == form.path.data), None)
+    path = catalogue().path(form.path.data)
     return scheduling.invitees(form.unit_ids.data or [], path.modules if path else (),
                                form.emails.data or "")
 
