@@ -1,6 +1,7 @@
 """Feature packages, one blueprint each; BLUEPRINTS is the order create_app registers them in."""
 
 from elearn.modules.admin.views import bp as admin_bp
+from elearn.modules.assignments import models as _assignment_models  # noqa: F401  (registers tables)
 from elearn.modules.auth.views import bp as auth_bp
 from elearn.modules.certification.views import bp as certification_bp
 from elearn.modules.core.views import bp as core_bp

@@ -56,7 +56,7 @@ class AwardRevision(db.Model):
     award_id: Mapped[int] = mapped_column(ForeignKey("certificate_award.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)  # 1 for the first issue, then 2, 3 …
     reason: Mapped[str] = mapped_column(String(20))  # "issued" or "renewed"
-    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)  # trends
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)

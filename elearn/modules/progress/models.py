@@ -1,10 +1,11 @@
-"""ModuleProgress (one summary row per learner, module and major version) and SectionRead rows."""
+"""ModuleProgress (one summary row per learner, module and major version, which the reports read) and
+SectionRead rows."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from elearn.clock import utcnow
@@ -22,10 +23,13 @@ class ModuleProgress(db.Model):
     #: The full version ("2.1") the learner last read; tells whether a minor update came since.
     version: Mapped[str] = mapped_column(String(20))
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)  # trends by month
     #: When the module's quiz was first passed at this major version (completion needs it too).
     quiz_passed_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_section_id: Mapped[str | None] = mapped_column(String(80))
+    #: The best graded quiz score (0..1) at this major version, kept as attempts are submitted, so the
+    #: reports read one row per learner and module instead of every attempt.
+    best_score: Mapped[float | None] = mapped_column(Float)
 
 
 class SectionRead(db.Model):

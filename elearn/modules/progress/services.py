@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, case, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from elearn import events
@@ -179,6 +179,19 @@ def record_quiz_pass(user_id: int, module: CourseModule, now: datetime | None = 
     completed_now = _complete_if_due(user_id, module, row, now)
     events.announce(events.EVIDENCE_CHANGED, user_id, now)
     return Reading(state(user_id, module), completed_now)
+
+
+def record_quiz_score(user_id: int, module: CourseModule, score: float) -> None:
+    """Keep the best graded score on the learner's row for the module, which the reports read instead
+    of every attempt. One conditional UPDATE, so two submits at once keep the higher score."""
+    row = _progress_row(user_id, module)
+    db.session.execute(
+        update(ModuleProgress).where(ModuleProgress.id == row.id)
+        .values(best_score=case((ModuleProgress.best_score.is_(None), score),
+                                (ModuleProgress.best_score < score, score),
+                                else_=ModuleProgress.best_score))
+        .execution_options(synchronize_session=False))
+    db.session.expire(row, ["best_score"])
 
 
 def _complete_if_due(user_id: int, module: CourseModule, row: ModuleProgress,

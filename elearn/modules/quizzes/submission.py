@@ -124,6 +124,8 @@ def submit(attempt: QuizAttempt, quiz: Quiz, module: CourseModule | None, now: d
     if result.rowcount != 1:
         return False
     _grade(attempt, quiz, questions_of(attempt, fresh=True))  # as committed by any save before
+    if attempt.mode is AttemptMode.GRADED and module is not None:
+        progress.record_quiz_score(attempt.user_id, module, attempt.score)
     if attempt.passed and attempt.mode is AttemptMode.GRADED:
         progress.record_quiz_pass(attempt.user_id, module, now)  # announces the change itself
     elif attempt.passed:  # a refresher passed can renew a certificate

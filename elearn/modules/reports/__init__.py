@@ -1,0 +1,1 @@
+"""Coordinators' reports: read-only, set-based queries shared by the HTML pages and the exports."""
