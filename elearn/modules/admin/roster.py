@@ -108,18 +108,24 @@ def _row(line: int, cells: list[str], columns: dict[str, int]) -> RosterRow:
     return RosterRow(line, name, email, unit, _roles(cells[columns["roles"]]))
 
 
-def parse(text: str) -> tuple[list[RosterRow], list[RowProblem]]:
-    """Every row of the CSV text checked on its own and against the others; nothing is written."""
+def parse_csv(text: str, parse_rows):
+    """parse_rows(reader) over the CSV text, separated by whichever of ; , or tab its header line
+    uses most (Danish Excel writes ;). Raises DomainError for an empty or unreadable file."""
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise DomainError(_l("The file is empty."))
     delimiter = max(";,\t", key=lines[0].count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        return _parse_rows(reader)
+        return parse_rows(reader)
     except csv.Error as error:
         raise DomainError(_l("Line %(line)d: the file cannot be read as CSV (%(reason)s).",
                              line=reader.line_num, reason=str(error))) from error
+
+
+def parse(text: str) -> tuple[list[RosterRow], list[RowProblem]]:
+    """Every row of the CSV text checked on its own and against the others; nothing is written."""
+    return parse_csv(text, _parse_rows)
 
 
 def _parse_rows(reader) -> tuple[list[RosterRow], list[RowProblem]]:
