@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from elearn.cells import neutralise
 from elearn.extensions import db
 from elearn.modules.auth.models import User
 from elearn.modules.workshops.models import (
@@ -21,9 +22,6 @@ from elearn.modules.workshops.models import (
     WorkshopSession,
 )
 from elearn.modules.workshops.services import Counts, counts
-
-#: Sessions stay in the "upcoming" lists until this long after they end.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -139,12 +137,6 @@ def dashboard(user_id: int, now: datetime) -> Dashboard:
     return Dashboard([r for r in rows if r.my_state in (RegistrationState.REGISTERED,
                                                         RegistrationState.WAITLISTED)],
                      [r for r in rows if r.invited and r.my_state is None], list(due))
-
-
-def neutralise(value) -> str:
-    """A CSV cell that spreadsheets will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def csv_text(header: list[str], rows) -> str:

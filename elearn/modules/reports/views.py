@@ -1,0 +1,64 @@
+"""The reports blueprint and its landing page; each report adds its routes in its own views module
+(registered in elearn/modules/__init__.py), calling the helpers here to parse and answer alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from elearn.errors import NotFound
+from elearn.modules.auth.decorators import coordinator_required
+from elearn.modules.auth.services import scope_unit_ids
+from elearn.modules.reports import exports, filters
+from elearn.modules.reports.options import filter_options
+from elearn.modules.reports.tables import Table
+
+bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
+
+
+@dataclass(frozen=True)
+class ReportLink:
+    endpoint: str
+    label: object
+    description: object
+
+
+#: The reports listed on the landing page, in the order their views modules are imported.
+REPORTS: list[ReportLink] = []
+
+
+def listed(endpoint: str, label, description) -> None:
+    """Put a report on the landing page (each report's views module calls this once)."""
+    REPORTS.append(ReportLink(endpoint, label, description))
+
+
+def scope() -> set[int] | None:
+    return scope_unit_ids(current_user)
+
+
+def parse_filters(**rules) -> filters.ReportFilters:
+    """The request's filters checked against the viewer's scope (see filters.parse for rules)."""
+    return filters.parse(request.args, scope(), **rules)
+
+
+def page_context(report_filters: filters.ReportFilters, endpoint: str) -> dict:
+    """What the shared macros need: the filters, the options for the filter form, the endpoint."""
+    return {"filters": report_filters, "endpoint": endpoint,
+            "options": filter_options(scope(), str(get_locale()))}
+
+
+def export(fmt: str, title, build: Callable[[], Table], report_filters: filters.ReportFilters):
+    """The report as CSV or XLSX (404 for any other extension), audited."""
+    if fmt not in exports.FORMATS:
+        raise NotFound()
+    return exports.download(build(), fmt, str(title), report_filters, current_user.id)
+
+
+@bp.route("/")
+@coordinator_required
+def index():
+    return render_template("reports/index.html", reports=REPORTS)
