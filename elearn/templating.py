@@ -26,6 +26,7 @@ NAVIGATION = (
     NavItem(_l("Reference cards"), "courses.cards"),
     NavItem(_l("Workshops"), "workshops.index"),
     NavItem(_l("Key officers"), "certification.key_officers"),
+    NavItem(_l("Reports"), "reports.index", (Role.COORDINATOR, Role.ADMIN)),
     NavItem(_l("Sessions"), "workshops.manage", (Role.COORDINATOR, Role.ADMIN)),
     NavItem(_l("People"), "admin.people", (Role.COORDINATOR, Role.ADMIN)),
     NavItem(_l("Item analysis"), "quizzes.analysis_index", (Role.COORDINATOR, Role.ADMIN)),
