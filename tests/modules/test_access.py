@@ -40,6 +40,7 @@ PROTECTED = [
     ("GET", "/quizzes/analysis", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/quizzes/second-steps/analysis", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/people", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/admin/users", {Role.ADMIN}),
     ("GET", "/admin/users/new", {Role.ADMIN}),
     ("GET", "/admin/users/{user_id}", {Role.ADMIN}),
