@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from elearn.errors import NotFound
@@ -54,7 +55,7 @@ def page_context(report_filters: filters.ReportFilters, endpoint: str) -> dict:
 def export(fmt: str, title, build: Callable[[], Table], report_filters: filters.ReportFilters):
     """The report as CSV or XLSX (404 for any other extension), audited."""
     if fmt not in exports.FORMATS:
-        raise NotFound()
+        raise NotFound(_l("Reports download as CSV or XLSX only."))
     return exports.download(build(), fmt, str(title), report_filters, current_user.id)
 
 
