@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -38,7 +38,11 @@ def listed(endpoint: str, label, description) -> None:
 
 
 def scope() -> set[int] | None:
-    return scope_unit_ids(current_user)
+    """The viewer's units (None: all), worked out once per request (filters, rows and the filter
+    form all ask)."""
+    if "report_scope" not in g:
+        g.report_scope = scope_unit_ids(current_user)
+    return g.report_scope
 
 
 def parse_filters(**rules) -> filters.ReportFilters:
