@@ -41,6 +41,9 @@ PROTECTED = [
     ("GET", "/quizzes/second-steps/analysis", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/people", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/trends", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/trends.csv", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/trends.xlsx", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/admin/users", {Role.ADMIN}),
     ("GET", "/admin/users/new", {Role.ADMIN}),
     ("GET", "/admin/users/{user_id}", {Role.ADMIN}),
@@ -97,7 +100,8 @@ GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "
            "/workshops/themes/case-workshop": "/workshops/themes/<slug>",
            "/workshops/check-in/{token}": "/workshops/check-in/<token>",
            "/paths/key-officer": "/paths/<slug>", "/certificates/{number}": "/certificates/<number>",
-           "/certificates/{number}/certificate.pdf": "/certificates/<number>/certificate.pdf"}
+           "/certificates/{number}/certificate.pdf": "/certificates/<number>/certificate.pdf",
+           "/reports/trends.csv": "/reports/trends.<fmt>", "/reports/trends.xlsx": "/reports/trends.<fmt>"}
 ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id", "need_id",
             "award_id")
 
