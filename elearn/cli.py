@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
-from elearn import create_app, demo
+from elearn import create_app, demo, demo_national
 from elearn.config import DefaultConfig
 from elearn.content import read
 from elearn.modules.courses.loader import ContentError
@@ -38,7 +38,10 @@ def main():
 @click.option("--no-serve", is_flag=True, help="Create the demo database, print the logins, exit.")
 @click.option("--database", type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite file to (re)create [default: instance/demo.sqlite].")
-def demo_command(host: str, port: int, no_serve: bool, database: Path | None):
+@click.option("--scale", type=click.Choice(["district", "national"]), default="district", show_default=True,
+              help="One police district with hand-made examples, or a national force of 15,000 people "
+                   "in 120 units with years of history (bulk data for the reports).")
+def demo_command(host: str, port: int, no_serve: bool, database: Path | None, scale: str):
     """Create a fresh demo database (instance/demo.sqlite), print its logins, then serve it."""
     path = (database or Path(create_app().instance_path) / "demo.sqlite").resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +50,13 @@ def demo_command(host: str, port: int, no_serve: bool, database: Path | None):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     with app.app_context():
         upgrade()
-        logins = demo.seed()
+        if scale == "national":
+            report = demo_national.seed()
+            logins = report.logins
+            click.echo(", ".join(f"{count:,} {name}" for name, count in report.counts.items()))
+            click.echo(f"Made in {sum(report.seconds.values()):.0f} s; every account has the same password.")
+        else:
+            logins = demo.seed()
     click.echo(f"Demo database: {path}\n")
     width = max(len(login.email) for login in logins)
     click.echo(f"{'E-mail':<{width}}  {'Password':<20}  Roles")
