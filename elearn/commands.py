@@ -15,6 +15,7 @@ from elearn.dbstatus import pending_migration
 from elearn.errors import DomainError
 from elearn.extensions import db
 from elearn.modules.admin import roster
+from elearn.modules.assignments import notices
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
 from elearn.modules.certification import reminders
@@ -24,6 +25,7 @@ from elearn.modules.units.services import find_unit
 users = AppGroup("users", help="Create and import user accounts.")
 outbox = AppGroup("outbox", help="The e-mail outbox.")
 certification = AppGroup("certification", help="Certificates: awards, renewals and reminders.")
+assignments = AppGroup("assignments", help="Assignments: the assigned and due-date e-mails.")
 
 
 @click.command("serve")
@@ -121,8 +123,21 @@ def run_certification():
                f"{report.reminders} reminders queued.")
 
 
+@assignments.command("run")
+@with_appcontext
+def run_assignments():
+    """Queue "you have been assigned" for people who joined a unit or cohort since, and the reminders
+    of assignments due within ELEARN_ASSIGNMENT_REMINDER_DAYS, each once. Run it daily (cron); safe
+    to run twice or at the same time."""
+    report = notices.run(utcnow())
+    db.session.commit()
+    click.echo(f"Assignments: {report.assigned} assigned notices and {report.reminders} reminders "
+               "queued.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
     app.cli.add_command(certification)
+    app.cli.add_command(assignments)

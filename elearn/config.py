@@ -32,6 +32,7 @@ ENV_KEYS = {
     "SMTP_SSL": "SMTP_SSL",
     "OUTBOX_MAX_ATTEMPTS": "OUTBOX_MAX_ATTEMPTS",
     "BASE_URL": "BASE_URL",
+    "ASSIGNMENT_REMINDER_DAYS": "ASSIGNMENT_REMINDER_DAYS",
 }
 
 LOCALES = ("da", "en")
@@ -83,6 +84,9 @@ class DefaultConfig:
     #: The site's public address for every link in e-mail and calendar files (never the request's
     #: Host header); production must set it.
     BASE_URL = None  # outside production: DEVELOPMENT_BASE_URL
+    #: How many days before an assignment's due date `elearn assignments run` reminds who has not
+    #: completed it.
+    ASSIGNMENT_REMINDER_DAYS = 7
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -105,6 +109,9 @@ def load(app, overrides: dict | None) -> None:
     app.config.update(overrides or {})
     app.config["TRUSTED_PROXIES"] = int(app.config["TRUSTED_PROXIES"])
     app.config["OUTBOX_MAX_ATTEMPTS"] = int(app.config["OUTBOX_MAX_ATTEMPTS"])
+    app.config["ASSIGNMENT_REMINDER_DAYS"] = int(app.config["ASSIGNMENT_REMINDER_DAYS"])
+    if not 0 <= app.config["ASSIGNMENT_REMINDER_DAYS"] <= 365:
+        raise ConfigurationError("ELEARN_ASSIGNMENT_REMINDER_DAYS must be a number of days from 0 to 365.")
     for flag in ("SMTP_STARTTLS", "SMTP_SSL"):
         app.config[flag] = str(app.config[flag]).lower() in ("1", "true", "yes")
     app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"] or (465 if app.config["SMTP_SSL"] else 25))

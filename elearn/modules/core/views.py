@@ -12,6 +12,7 @@ from elearn.clock import utcnow
 from elearn.config import LOCALES
 from elearn.extensions import csrf, db
 from elearn.modules.admin.forms import ROLE_LABELS
+from elearn.modules.assignments.queries import for_learner
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.models import Role
 from elearn.modules.auth.services import set_locale
@@ -30,6 +31,7 @@ bp = Blueprint("core", __name__, template_folder="templates")
 def dashboard():
     locale = str(get_locale())
     return render_template("core/dashboard.html", shortcuts=shortcuts_for(current_user),
+                           assignments=for_learner(current_user.id, utcnow(), locale),
                            role_names=[ROLE_LABELS[role] for role in sorted(current_user.roles)],
                            resume=pages.resume_links(catalogue(), current_user.id, locale),
                            attempts=open_attempt_links(current_user.id, locale),
@@ -51,7 +53,10 @@ def shortcuts_for(user) -> list[dict]:
               "description": _l("Who the certified key officers are in each unit, and how to "
                                 "reach them.")}]
     if user.has_role(Role.COORDINATOR, Role.ADMIN):
-        cards += [{"url": url_for("admin.people"), "label": _l("People in your units"),
+        cards += [{"url": url_for("assignments.index"), "label": _l("Assignments"),
+                   "description": _l("Assign paths and modules with a due date to people, units "
+                                     "and cohorts, and see who is on track.")},
+                  {"url": url_for("admin.people"), "label": _l("People in your units"),
                    "description": _l("Who is in the units you coordinate.")},
                   {"url": url_for("quizzes.analysis_index"), "label": _l("Item analysis"),
                    "description": _l("Which quiz questions people get wrong, and which options "

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from sqlalchemy import insert
 
 from elearn.extensions import db
 from elearn.i18n import in_locale
@@ -41,6 +42,22 @@ def queue_message(user, template: str, attachments: tuple[Attachment, ...] = (),
     returns the flushed row. `elearn outbox send` delivers it after the transaction commits."""
     subject, body = render_message(user, template, **context)
     return queue_text(user, subject, body, attachments)
+
+
+def queue_many(messages) -> list[int]:
+    """Add many e-mails in one statement: messages are (user, template, context) triples (user needs
+    id, email, name and locale), each rendered in its recipient's language. Returns the new message
+    ids in the order given."""
+    rows = []
+    for user, template, context in messages:
+        subject, body = render_message(user, template, **context)
+        rows.append({"user_id": user.id, "recipient": user.email, "subject": subject, "body": body,
+                     "attachments": []})
+    if not rows:
+        return []
+    result = db.session.execute(
+        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
 
 
 def queue_text(user, subject: str, body: str,
