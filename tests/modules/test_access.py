@@ -41,6 +41,9 @@ PROTECTED = [
     ("GET", "/quizzes/second-steps/analysis", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/people", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/people/{user_id}", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/people/{user_id}.csv", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/people/{user_id}.xlsx", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/trends", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/trends.csv", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/trends.xlsx", {Role.COORDINATOR, Role.ADMIN}),
@@ -101,7 +104,9 @@ GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "
            "/workshops/check-in/{token}": "/workshops/check-in/<token>",
            "/paths/key-officer": "/paths/<slug>", "/certificates/{number}": "/certificates/<number>",
            "/certificates/{number}/certificate.pdf": "/certificates/<number>/certificate.pdf",
-           "/reports/trends.csv": "/reports/trends.<fmt>", "/reports/trends.xlsx": "/reports/trends.<fmt>"}
+           "/reports/trends.csv": "/reports/trends.<fmt>", "/reports/trends.xlsx": "/reports/trends.<fmt>",
+           "/reports/people/{user_id}.csv": "/reports/people/{user_id}.<fmt>",
+           "/reports/people/{user_id}.xlsx": "/reports/people/{user_id}.<fmt>"}
 ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id", "need_id",
             "award_id")
 
