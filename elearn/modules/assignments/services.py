@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, true
+from sqlalchemy.orm import aliased
 
 from elearn.clock import local_date
 from elearn.errors import Conflict, DomainError, NotFound
@@ -134,11 +135,12 @@ def visible(scope: set[int] | None):
     """A SQL condition on Assignment: its audience is in scope, or it reaches someone in scope."""
     if scope is None:
         return true()
-    person_unit = select(User.unit_id).where(User.id == Assignment.user_id).scalar_subquery()
-    cohort_unit = select(Cohort.unit_id).where(Cohort.id == Assignment.cohort_id).scalar_subquery()
+    person, cohort, member = aliased(User), aliased(Cohort), aliased(User)  # callers may join User
+    person_unit = select(person.unit_id).where(person.id == Assignment.user_id).scalar_subquery()
+    cohort_unit = select(cohort.unit_id).where(cohort.id == Assignment.cohort_id).scalar_subquery()
     reached = assignees().subquery()
-    reaching = (select(reached.c.assignment_id).join(User, User.id == reached.c.user_id)
-                .where(User.unit_id.in_(scope)))
+    reaching = (select(reached.c.assignment_id).join(member, member.id == reached.c.user_id)
+                .where(member.unit_id.in_(scope)))
     return or_(and_(Assignment.audience == Audience.PERSON, person_unit.in_(scope)),
                and_(Assignment.audience == Audience.UNIT, Assignment.unit_id.in_(scope)),
                and_(Assignment.audience == Audience.COHORT, cohort_unit.in_(scope)),

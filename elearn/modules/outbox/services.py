@@ -55,9 +55,14 @@ def queue_many(messages) -> list[int]:
                      "attachments": []})
     if not rows:
         return []
-    result = db.session.execute(
-        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True), rows)
-    return list(result.scalars())
+    # Batched multi-row inserts return ids in no promised order, so they are matched back by content:
+    # two identical messages may swap ids, which changes nothing.
+    result = db.session.execute(insert(OutboxMessage).returning(
+        OutboxMessage.id, OutboxMessage.user_id, OutboxMessage.subject, OutboxMessage.body), rows)
+    ids: dict[tuple, list[int]] = {}
+    for message_id, user_id, subject, body in result:
+        ids.setdefault((user_id, subject, body), []).append(message_id)
+    return [ids[(row["user_id"], row["subject"], row["body"])].pop() for row in rows]
 
 
 def queue_text(user, subject: str, body: str,

@@ -6,6 +6,7 @@ import pytest
 
 from elearn.extensions import db
 from elearn.modules.assignments.models import TargetKind
+from elearn.modules.assignments.pages import assignment_lines
 from elearn.modules.assignments.queries import (
     AssignmentState,
     assignees,
@@ -121,3 +122,20 @@ def test_an_admin_without_a_unit_is_reached_by_nothing_but_a_personal_assignment
     w = data[0]
     assert w.admin.has_role(Role.ADMIN)
     assert w.admin.id not in {user_id for _a, user_id in db.session.execute(assignees())}
+
+
+@pytest.mark.parametrize("scope_of", ["admin", "team"])
+def test_the_assignment_list_counts_in_two_statements_whatever_the_number_of_assignments(data, scope_of):
+    w = data[0]
+    scope = None if scope_of == "admin" else {w.team1.id, w.team2.id}
+    with counting(db.engine) as few:
+        before = assignment_lines(scope, w.now, "en")
+    for days in range(10):
+        assign(TargetKind.MODULE, "first-steps", w.today + timedelta(days=days), unit=w.team2)
+    with counting(db.engine) as many:
+        after = assignment_lines(scope, w.now, "en")
+    assert len(after) == len(before) + 10
+    assert few.count == many.count == 2
+    recruit = next(line for line in after if line.title == "Police recruit")
+    expected = (1, 4, 0) if scope is None else (1, 2, 0)  # anna done; Lene and Carl are in the district
+    assert (recruit.completed, recruit.on_track, recruit.overdue) == expected
