@@ -1,5 +1,6 @@
-"""Demo data: a police district with its units, accounts for each role, workshop sessions, and key
-officers whose certificates are valid, expiring soon and expired."""
+"""Demo data: a police district with its units, accounts for each role, workshop sessions, key
+officers whose certificates are valid, expiring soon and expired, and a cohort of recruits with
+assignments (one of them overdue for the learner login)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from datetime import timedelta
 
 from werkzeug.datastructures import MultiDict
 
-from elearn.clock import utcnow
+from elearn.clock import local_date, utcnow
 from elearn.extensions import db
+from elearn.modules.assignments import cohorts
+from elearn.modules.assignments import services as assignments
+from elearn.modules.assignments.models import Audience, TargetKind
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import Role
 from elearn.modules.certification.services import certifying_paths
@@ -83,6 +87,7 @@ def seed() -> list[DemoLogin]:
     seed_quiz_history(ids)
     by_email = {user.email: user for user in users}
     seed_key_officers(coordinator, [by_email[email] for email, _days in KEY_OFFICERS])
+    seed_assignments(coordinator, by_email, ids)
     return logins
 
 
@@ -167,4 +172,37 @@ def seed_key_officers(coordinator, people) -> None:
         for days_before, slug in reversed(list(enumerate(reversed(path.certification.workshops)))):
             _attend(coordinator, user, slug, days_ago + days_before)
     people[0].work_phone = "+45 76 28 14 48"
+    db.session.commit()
+
+
+# The recruits' cohort: the learner login is overdue with its first module; the other two have done it.
+COHORT_MEMBERS = ("learner@demo.elearn", "callhandler2@demo.elearn", "patrol2@demo.elearn")
+
+
+def seed_assignments(coordinator, by_email: dict, unit_ids: dict[str, int]) -> None:
+    """A cohort of recruits and three assignments, made through the services as a coordinator would:
+    the key-officer path to the investigation centre (due in two months), the first module to the
+    cohort (set a month ago, due five days ago) and another path to the cohort (due in four months)."""
+    now, rng = utcnow(), random.Random(11)
+    key_path = next((p for p in certifying_paths() if p.certification.directory), None)
+    other_path = next((p for p in catalogue().paths if p is not key_path), None)
+    if key_path is None or not key_path.modules:
+        return
+    cohort = cohorts.create_cohort(coordinator, "Politielever, efterår 2027", unit_ids["SJYL"])
+    for email in COHORT_MEMBERS:
+        cohorts.add_member(coordinator, cohort, email)
+    first = catalogue().module(key_path.modules[0])
+    for section_id in first.section_ids:
+        progress.mark_read(by_email["callhandler2@demo.elearn"].id, first, section_id)
+    if first.quiz:
+        _pass_quiz(by_email["callhandler2@demo.elearn"], first, rng)
+    today = local_date(now)
+    assignments.create_assignment(coordinator, assignments.Target(TargetKind.PATH, key_path.slug),
+                                  Audience.UNIT, unit_ids["SJYL-EFT"], today + timedelta(days=61), now)
+    assignments.create_assignment(coordinator, assignments.Target(TargetKind.MODULE, first.slug),
+                                  Audience.COHORT, cohort.id, today - timedelta(days=5),
+                                  now - timedelta(days=30))
+    if other_path is not None:
+        assignments.create_assignment(coordinator, assignments.Target(TargetKind.PATH, other_path.slug),
+                                      Audience.COHORT, cohort.id, today + timedelta(days=120), now)
     db.session.commit()
