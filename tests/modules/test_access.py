@@ -41,6 +41,9 @@ PROTECTED = [
     ("GET", "/quizzes/second-steps/analysis", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/people", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/assignments", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/assignments.csv", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/reports/assignments.xlsx", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/people/{user_id}", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/people/{user_id}.csv", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/reports/people/{user_id}.xlsx", {Role.COORDINATOR, Role.ADMIN}),
@@ -106,7 +109,9 @@ GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "
            "/certificates/{number}/certificate.pdf": "/certificates/<number>/certificate.pdf",
            "/reports/trends.csv": "/reports/trends.<fmt>", "/reports/trends.xlsx": "/reports/trends.<fmt>",
            "/reports/people/{user_id}.csv": "/reports/people/{user_id}.<fmt>",
-           "/reports/people/{user_id}.xlsx": "/reports/people/{user_id}.<fmt>"}
+           "/reports/people/{user_id}.xlsx": "/reports/people/{user_id}.<fmt>",
+           "/reports/assignments.csv": "/reports/assignments.<fmt>",
+           "/reports/assignments.xlsx": "/reports/assignments.<fmt>"}
 ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id", "need_id",
             "award_id")
 
