@@ -14,8 +14,8 @@ from markupsafe import Markup, escape
 
 TOP, BOTTOM, LEFT, RIGHT = 40, 52, 56, 12
 PLOT_HEIGHT = 180
-SLOT = 40  # width of one category per series
-MIN_WIDTH = 480
+WIDTH = 960  # every chart has the same scale, so their texts are the same size side by side
+MAX_BAR = 48
 
 
 @dataclass(frozen=True)
@@ -80,13 +80,13 @@ def _legend(chart_id: str, series: list[Series]) -> list[str]:
     return parts
 
 
-def _bars(chart_id: str, categories: list[Category], series: list[Series], top_value: int,
-          slot: float) -> list[str]:
+def _bars(chart_id: str, categories: list[Category], series: list[Series], top_value: int) -> list[str]:
     bottom = TOP + PLOT_HEIGHT
-    bar_width = slot / len(series) - 4
+    slot = (WIDTH - LEFT - RIGHT) / max(len(categories), 1)
+    bar_width = min(slot / len(series) - 4, MAX_BAR)
     parts = []
     for index, category in enumerate(categories):
-        left = LEFT + index * slot
+        left = LEFT + index * slot + (slot - len(series) * (bar_width + 4)) / 2 - 2
         for number, one in enumerate(series):
             value = one.values[index]
             height = PLOT_HEIGHT * value / top_value
@@ -97,7 +97,7 @@ def _bars(chart_id: str, categories: list[Category], series: list[Series], top_v
                          f'height="{height:.1f}" class="{css}"{fill}>'
                          f"<title>{escape(category.name)}, {escape(one.name)}: {value}</title></rect>")
             parts.append(_text(x + bar_width / 2, bottom - height - 4, value, "chart-value"))
-        centre = left + slot / 2
+        centre = LEFT + index * slot + slot / 2
         parts.append(_text(centre, bottom + 16, category.label, "chart-tick"))
         if category.note:
             parts.append(_text(centre, bottom + 30, category.note, "chart-tick"))
@@ -108,9 +108,7 @@ def bar_chart(chart_id: str, title: str, description: str, categories: list[Cate
               series: list[Series], y_label: str, x_label: str) -> Markup:
     """An SVG bar chart (grouped bars when there are several series), safe to put in a template.
     chart_id must be unique on the page; it prefixes the ids of the title, description and hatch."""
-    slot = SLOT * len(series) + 8 * (len(series) - 1)
-    width = max(MIN_WIDTH, LEFT + RIGHT + slot * len(categories))
-    height = TOP + PLOT_HEIGHT + BOTTOM
+    width, height = WIDTH, TOP + PLOT_HEIGHT + BOTTOM
     top_value, step = nice_ceiling(max((v for one in series for v in one.values), default=0))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
              f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">',
@@ -122,7 +120,6 @@ def bar_chart(chart_id: str, title: str, description: str, categories: list[Cate
     parts += _axes(width, top_value, step, y_label, x_label)
     if len(series) > 1:
         parts += _legend(chart_id, series)
-    parts += _bars(chart_id, categories, series, top_value, (width - LEFT - RIGHT) / len(categories)
-                   if categories else slot)
+    parts += _bars(chart_id, categories, series, top_value)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text in it went through escape())

@@ -1,0 +1,71 @@
+"""The coordinators' reports in a real browser: axe-core scans (with a 100-row table) and keyboard use."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from elearn.clock import local_date, utcnow
+from elearn.extensions import db
+from elearn.modules.assignments.models import Assignment, Audience, TargetKind
+from elearn.modules.auth import services as accounts
+from elearn.modules.certification.models import AwardRevision, CertificateAward
+from elearn.modules.certification.services import new_number
+from elearn.modules.progress.models import ModuleProgress
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _history(learner_email: str) -> int:
+    """The learner completed modules this month and two months ago, and holds a certificate issued
+    three months ago and renewed today; the admin's unit has an overdue assignment."""
+    learner = accounts.find_user_by_email(learner_email)
+    now = utcnow()
+    for days_back, slug in ((0, "first-steps"), (62, "second-steps")):
+        at = now - timedelta(days=days_back)
+        db.session.add(ModuleProgress(user_id=learner.id, module_slug=slug, major_version=1, version="1.0",
+                                      started_at=at, completed_at=at, best_score=0.9))
+    award = CertificateAward(user_id=learner.id, path_slug="key-officer", number=new_number(),
+                             issued_at=now - timedelta(days=92), expires_at=now + timedelta(days=700),
+                             revision=2)
+    db.session.add(award)
+    db.session.flush()
+    for number, (reason, at) in enumerate((("issued", now - timedelta(days=92)), ("renewed", now)), 1):
+        db.session.add(AwardRevision(award_id=award.id, number=number, reason=reason, issued_at=at,
+                                     expires_at=award.expires_at, pdf=b"%PDF", fingerprint="0" * 64))
+    db.session.add(Assignment(target_kind=TargetKind.PATH, target_slug="recruit", audience=Audience.UNIT,
+                              unit_id=learner.unit_id, due_on=local_date(now) - timedelta(days=2)))
+    return learner.id
+
+
+def test_trend_charts_assignments_and_the_learner_record_are_accessible(page, people, seed,
+                                                                        assert_accessible):
+    learner_id = seed(_history, people["learner"])
+    log_in(page, people["admin"])
+    page.goto("/reports/trends?months=24")
+    chart = page.get_by_role("img", name="Module completions per month")
+    assert chart.count() == 1
+    assert page.get_by_role("img", name="Certificates issued and renewed per month").count() == 1
+    assert page.locator("svg.chart desc").count() == 2
+    assert page.get_by_role("table", name="Module completions per month").locator("tbody tr").count() == 24
+    assert_accessible(page)
+    page.set_viewport_size({"width": 375, "height": 800})
+    figure = page.locator("figure.chart-figure").first
+    assert figure.bounding_box()["width"] <= 375  # the chart scrolls inside its figure instead
+    assert figure.evaluate("f => f.scrollWidth > f.clientWidth")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    assert_accessible(page)
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/reports/assignments")
+    assert page.get_by_role("table", name="Every overdue person-assignment").locator("tbody tr").count() == 2
+    assert_accessible(page)
+    page.get_by_role("link", name="Mette Sørensen").click()
+    page.wait_for_url(f"**/reports/people/{learner_id}")
+    assert page.get_by_role("heading", name="Learner record: Mette Sørensen").is_visible()
+    assert page.get_by_role("table", name="Certificates: Mette Sørensen").is_visible()
+    assert_accessible(page)
+    page.emulate_media(media="print")
+    assert not page.get_by_role("link", name="Download CSV").is_visible()
