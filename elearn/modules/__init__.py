@@ -8,6 +8,8 @@ from elearn.modules.core.views import bp as core_bp
 from elearn.modules.courses.views import bp as courses_bp
 from elearn.modules.quizzes.views import bp as quizzes_bp
 from elearn.modules.reports import assignments_views as _assignments_views  # noqa: F401  (adds its routes)
+from elearn.modules.reports import certification_views as _certification_views  # noqa: F401  (adds its routes)
+from elearn.modules.reports import completion_views as _completion_views  # noqa: F401  (adds its routes)
 from elearn.modules.reports import record_views as _record_views  # noqa: F401  (adds its routes)
 from elearn.modules.reports import trends_views as _trends_views  # noqa: F401  (adds its routes)
 from elearn.modules.reports.views import bp as reports_bp

@@ -10,12 +10,50 @@ from elearn.clock import local_date, utcnow
 from elearn.extensions import db
 from elearn.modules.assignments.models import Assignment, Audience, TargetKind
 from elearn.modules.auth import services as accounts
+from elearn.modules.auth.models import Role
 from elearn.modules.certification.models import AwardRevision, CertificateAward
 from elearn.modules.certification.services import new_number
 from elearn.modules.progress.models import ModuleProgress
+from elearn.modules.units.services import find_unit
 from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
+
+
+def _hundred_people() -> None:
+    unit = find_unit("PAT-HOR")
+    for number in range(100):
+        person = accounts.create_user(f"Betjent {number:03d}", f"b{number}@politi.example", [Role.LEARNER],
+                                      unit_id=unit.id, password=PASSWORD)
+        db.session.flush()
+        if number % 3:
+            db.session.add(ModuleProgress(user_id=person.id, module_slug="first-steps", major_version=1,
+                                          version="1.0", completed_at=utcnow() if number % 3 == 1 else None))
+        if number % 4 == 0:
+            db.session.add(ModuleProgress(user_id=person.id, module_slug="second-steps", major_version=2,
+                                          version="2.1", best_score=number / 100))
+
+
+def test_the_completion_matrix_with_a_hundred_rows_is_accessible(page, people, seed, assert_accessible):
+    seed(_hundred_people)
+    log_in(page, people["admin"])
+    page.goto("/reports/completion?path=key-officer&per_page=100")
+    assert page.locator("table.matrix tbody tr").count() == 100
+    assert page.get_by_text("Best score 96%").count() == 1
+    assert_accessible(page)
+
+    name = page.locator("table.matrix thead a").first
+    name.focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Unit"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**sort=unit**")
+    assert page.locator("th[aria-sort=ascending]").inner_text().startswith("Unit")
+    page.locator("th[aria-sort=ascending] a").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**dir=desc**")
+    assert page.locator("th[aria-sort=descending]").inner_text().startswith("Unit")
 
 
 def _history(learner_email: str) -> int:
