@@ -39,14 +39,15 @@ def state_of(completed: bool, due_on: date, today: date) -> AssignmentState:
     return AssignmentState.OVERDUE if today > due_on else AssignmentState.ON_TRACK
 
 
-def assignees() -> Select:
+def assignees(user_id: int | None = None) -> Select:
     """Columns (assignment_id, user_id): every assignment not withdrawn, with each active person it
     reaches now. PERSON: that person; UNIT: everyone in the unit or a unit below it (by the
     materialised `Unit.path` prefix, so sub-units and people who joined later are in); COHORT: the
     cohort's members. A pair appears once. Narrow it with
-    `q.where(q.selected_columns.user_id.in_(...))` or use it as a subquery."""
+    `q.where(q.selected_columns.user_id.in_(...))` or use it as a subquery; user_id narrows each
+    branch to one person (the dashboard's case, so no database has to push the filter down)."""
     live = Assignment.withdrawn_at.is_(None)
-    active = User.active.is_(True)
+    active = and_(User.active.is_(True), User.id == user_id) if user_id is not None else User.active.is_(True)
     person = (select(Assignment.id.label("assignment_id"), User.id.label("user_id"))
               .join(User, User.id == Assignment.user_id)
               .where(Assignment.audience == Audience.PERSON, live, active))
@@ -102,13 +103,13 @@ def completion(kind_column, slug_column, user_id, now: datetime):
     return type_coerce(case(*whens, else_=false()), Boolean)
 
 
-def statuses(now: datetime) -> Select:
+def statuses(now: datetime, user_id: int | None = None) -> Select:
     """Columns (assignment_id, user_id, target_kind, target_slug, due_on, completed): one row per
     pair of `assignees()`, with whether the person has completed the target at now (see
     `completion`). Overdue is `not completed and due_on < today` (Copenhagen date; `state_of`).
     Narrow it with `q.where(q.selected_columns.user_id.in_(...))` (the people in scope) or use it
-    as a subquery for grouped counts."""
-    reached = assignees().subquery("assignee")
+    as a subquery for grouped counts. user_id: only that person's rows (see `assignees`)."""
+    reached = assignees(user_id).subquery("assignee")
     return (select(reached.c.assignment_id, reached.c.user_id, Assignment.target_kind,
                    Assignment.target_slug, Assignment.due_on,
                    completion(Assignment.target_kind, Assignment.target_slug, reached.c.user_id,
@@ -148,9 +149,9 @@ def target_url(kind: TargetKind, slug: str) -> str:
 def for_learner(user_id: int, now: datetime, locale: str | None = None) -> list[LearnerAssignment]:
     """The person's open (not completed) assignments, one per target (the earliest due date wins),
     overdue first, then by due date. One statement."""
-    query = statuses(now)
+    query = statuses(now, user_id)
     columns = query.selected_columns
-    rows = db.session.execute(query.where(columns.user_id == user_id, columns.completed.is_(False))
+    rows = db.session.execute(query.where(columns.completed.is_(False))
                               .order_by(columns.due_on)).all()
     locale = locale or str(get_locale())
     today = local_date(now)

@@ -139,3 +139,12 @@ def test_the_assignment_list_counts_in_two_statements_whatever_the_number_of_ass
     recruit = next(line for line in after if line.title == "Police recruit")
     expected = (1, 4, 0) if scope is None else (1, 2, 0)  # anna done; Lene and Carl are in the district
     assert (recruit.completed, recruit.on_track, recruit.overdue) == expected
+
+
+@pytest.mark.both_databases
+def test_narrowing_to_one_person_gives_exactly_their_rows(data):
+    w = data[0]
+    everyone = db.session.execute(statuses(w.now)).all()
+    for person in (w.anna, w.bo, w.carl, w.xena):
+        mine = set(db.session.execute(statuses(w.now, person.id)).all())
+        assert mine == {row for row in everyone if row.user_id == person.id}
