@@ -1,7 +1,7 @@
 """Feature packages, one blueprint each; BLUEPRINTS is the order create_app registers them in."""
 
 from elearn.modules.admin.views import bp as admin_bp
-from elearn.modules.assignments import models as _assignment_models  # noqa: F401  (registers tables)
+from elearn.modules.assignments.views import bp as assignments_bp
 from elearn.modules.auth.views import bp as auth_bp
 from elearn.modules.certification.views import bp as certification_bp
 from elearn.modules.core.views import bp as core_bp
@@ -17,4 +17,4 @@ from elearn.modules.workshops import manage as _workshops_manage  # noqa: F401  
 from elearn.modules.workshops.views import bp as workshops_bp
 
 BLUEPRINTS = (core_bp, auth_bp, courses_bp, quizzes_bp, admin_bp, workshops_bp, certification_bp,
-              reports_bp)
+              assignments_bp, reports_bp)

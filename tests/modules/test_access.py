@@ -1,11 +1,12 @@
 """Every protected route: anonymous users are sent to log in, the wrong role gets 403."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from elearn.clock import utcnow
 from elearn.extensions import db
+from elearn.modules.assignments.models import Assignment, Audience, Cohort, TargetKind
 from elearn.modules.auth.models import Role
 from elearn.modules.certification.models import AwardRevision, CertificateAward
 from elearn.modules.certification.services import new_number
@@ -101,6 +102,18 @@ PROTECTED = [
     ("GET", "/certificates/{number}/certificate.pdf", EVERYONE),  # the same
     ("GET", "/key-officers", EVERYONE),
     ("GET", "/certification/manage", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/assignments", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/assignments/new", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/assignments/{assignment_id}", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/assignments/{assignment_id}/withdraw", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/cohorts", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/cohorts/new", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/cohorts/{cohort_id}", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/cohorts/{cohort_id}/rename", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/cohorts/{cohort_id}/delete", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/cohorts/{cohort_id}/members/{user_id}/remove", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/cohorts/{cohort_id}/import", {Role.COORDINATOR, Role.ADMIN}),
+    ("POST", "/cohorts/{cohort_id}/import/confirm", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/certification/awards/{award_id}/revoke", {Role.COORDINATOR, Role.ADMIN}),
     ("POST", "/certification/awards/{award_id}/revoke", {Role.COORDINATOR, Role.ADMIN}),
 ]
@@ -128,6 +141,7 @@ GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "
            "/reports/assignments.csv": "/reports/assignments.<fmt>",
            "/reports/assignments.xlsx": "/reports/assignments.<fmt>"}
 ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id", "need_id",
+            "assignment_id", "cohort_id",
             "award_id")
 
 
@@ -160,7 +174,15 @@ def target(make_unit, make_user, make_session):
     db.session.add(AwardRevision(award_id=award.id, number=1, reason="issued",
                                  expires_at=award.expires_at, pdf=b"%PDF-1.4", fingerprint="0" * 64))
     db.session.commit()
-    return {"user_id": user.id, "unit_id": unit.id, "attempt_id": attempt.id,
+    cohort = Cohort(name="Elever", unit_id=unit.id)
+    db.session.add(cohort)
+    db.session.flush()
+    assignment = Assignment(target_kind=TargetKind.MODULE, target_slug="first-steps",
+                            audience=Audience.COHORT, cohort_id=cohort.id, due_on=date(2030, 1, 1))
+    db.session.add(assignment)
+    db.session.commit()
+    return {"assignment_id": assignment.id, "cohort_id": cohort.id,
+            "user_id": user.id, "unit_id": unit.id, "attempt_id": attempt.id,
             "session_id": session.id, "registration_id": registration.id, "need_id": need.id,
             "token": checkin.make_token(session.id), "award_id": award.id, "number": award.number}
 
