@@ -11,11 +11,14 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from elearn.clock import utcnow
 from elearn.errors import NotFound
 from elearn.modules.auth.decorators import coordinator_required
 from elearn.modules.auth.services import scope_unit_ids
+from elearn.modules.certification.services import certifying_paths
 from elearn.modules.reports import exports, filters
 from elearn.modules.reports.options import filter_options
+from elearn.modules.reports.overview import overview
 from elearn.modules.reports.tables import Table
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
@@ -66,4 +69,6 @@ def export(fmt: str, title, build: Callable[[], Table], report_filters: filters.
 @bp.route("/")
 @coordinator_required
 def index():
-    return render_template("reports/index.html", reports=REPORTS)
+    paths = {path.slug: path.title(str(get_locale())) for path in certifying_paths()}
+    return render_template("reports/index.html", reports=REPORTS, paths=paths,
+                           overview=overview(scope(), utcnow()))
