@@ -107,3 +107,20 @@ def test_trend_charts_assignments_and_the_learner_record_are_accessible(page, pe
     assert_accessible(page)
     page.emulate_media(media="print")
     assert not page.get_by_role("link", name="Download CSV").is_visible()
+
+
+def test_the_coordinators_reports_page_shows_what_to_act_on(page, people, seed, assert_accessible):
+    seed(_history, people["learner"])
+    log_in(page, people["admin"])
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    page.wait_for_url("**/reports/")
+    figures = page.locator("ul.figures")
+    assert figures.get_by_role("link", name="2 overdue assignments").is_visible()
+    assert figures.get_by_role("link", name="1 module completed this month").is_visible()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    assert_accessible(page)
+    figures.get_by_role("link", name="2 overdue assignments").click()
+    page.wait_for_url("**/reports/assignments")
+    assert page.get_by_role("table", name="Every overdue person-assignment").locator("tbody tr").count() == 2
