@@ -50,7 +50,8 @@ def certification_report():
     return render_template(
         "reports/certification.html", path=path, locale=locale, counts=counts, page=page,
         rows=list(certification.rows(viewer_scope, filters.base, path, now, filters.state, page)),
-        labels=certification.LABELS, states=list(certification.CertState), **context)
+        labels={state: str(label) for state, label in certification.LABELS.items()},
+        states=list(certification.CertState), **context)
 
 
 @bp.route("/certification.<fmt>")

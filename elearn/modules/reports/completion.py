@@ -2,10 +2,17 @@
 score at the module's current major version, with totals per module and per unit.
 
 Everything is read from the ModuleProgress summary rows (one per person, module and major version),
-never from section reads or attempts. A person's status in a module is the highest "rank" of their
-rows: completed at the current major (3) > started at the current major (2) > completed only at an
-older major, i.e. outdated (1) > nothing (0). "Updated" (completed, a minor correction since) counts
-as completed, as it does for the learner.
+never from section reads or attempts, by the rules the learner's own pages follow
+(progress.services._state). A person's status in a module is the highest "rank" of their rows:
+
+    4 completed at the current major ("updated", a minor correction since, counts as completed)
+    3 in progress: a current-major row with a section read or the quiz passed
+    2 outdated: completed only at an older major (and nothing done at the current one)
+    1 in progress: a current-major row only opened (after an old completion that is still outdated)
+    0 not started
+
+A section read sets the row's last_section_id, so "nothing done at the current major" needs no
+section_read rows.
 """
 
 from __future__ import annotations
@@ -32,8 +39,7 @@ from elearn.modules.reports.tables import Column, Kind, Table
 from elearn.modules.units.models import Unit
 
 SORTS = ("name", "unit", "progress")
-RANKS = (Status.NOT_STARTED, Status.OUTDATED, Status.IN_PROGRESS, Status.COMPLETED)  # by rank
-COMPLETED = RANKS.index(Status.COMPLETED)
+RANKS = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.OUTDATED, Status.IN_PROGRESS, Status.COMPLETED)
 STATUS_LABELS = {Status.NOT_STARTED: _l("Not started"), Status.IN_PROGRESS: _l("In progress"),
                  Status.COMPLETED: _l("Completed"), Status.OUTDATED: _l("Outdated")}
 
@@ -93,11 +99,11 @@ def _current_major(modules: list[CourseModule]):
 
 def _rank(modules: list[CourseModule]):
     """The rank of one progress row (see the module docstring)."""
-    current, done = _current_major(modules), ModuleProgress.completed_at.is_not(None)
-    return case((and_(ModuleProgress.major_version == current, done), COMPLETED),
-                (ModuleProgress.major_version == current, RANKS.index(Status.IN_PROGRESS)),
-                (and_(ModuleProgress.major_version < current, done), RANKS.index(Status.OUTDATED)),
-                else_=0)
+    major, done = ModuleProgress.major_version, ModuleProgress.completed_at.is_not(None)
+    current = _current_major(modules)
+    worked = or_(ModuleProgress.last_section_id.is_not(None), ModuleProgress.quiz_passed_at.is_not(None))
+    return case((and_(major == current, done), 4), (and_(major == current, worked), 3),
+                (and_(major < current, done), 2), (major == current, 1), else_=0)
 
 
 def cells(user_ids: Select, modules: list[CourseModule]):
@@ -180,7 +186,10 @@ def module_totals(scope, filters: ReportFilters, path: LearningPath, people: int
                               .group_by(progress.c.module_slug, progress.c.rank)).all()
     totals = []
     for module in modules:
-        counts = {RANKS[rank]: number for slug, rank, number in rows if slug == module.slug and rank}
+        counts = dict.fromkeys(STATUS_LABELS, 0)
+        for slug, rank, number in rows:
+            if slug == module.slug and rank:
+                counts[RANKS[rank]] += number
         counts[Status.NOT_STARTED] = people - sum(counts.values())
         totals.append(ModuleTotal(module, counts))
     return totals

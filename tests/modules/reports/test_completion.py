@@ -7,16 +7,19 @@ copy of the test course, so completions at 1.0 are outdated):
     person  unit      first-steps                 second-steps
     Anna    Team 1    completed (services)        completed (services), best 90 %
     Bo      Team 1    outdated (read at 1.0)      in progress, best 40 %
-    Cara    Team 2    in progress                 not started
-    Dan     Team 2    in progress (+ 1.0 done)    outdated (1.0 completed, best 80 % then)
+    Cara    Team 2    in progress (opened)        not started
+    Dan     Team 2    in progress (1.0 done, a    outdated (1.0 completed, best 80 % then)
+                      2.0 section read)
+    Ida     Team 2    outdated (1.0 done, 2.0     not started
+                      only opened: as the learner's own page says)
     Eva     District  not started                 not started
     Finn    Team 1    completed                   not started
     Carl    District  (the coordinator: nothing)
     Otto    Elsewhere completed                   completed        (outside Carl's units)
     Gunnar  Team 1    completed                   completed        (deactivated)
 
-Anna's and Bo's rows are made by the real progress services; the others are ModuleProgress rows
-written directly (clearer for odd histories such as Dan's).
+Anna's, Bo's, Dan's and Ida's current-version rows are made by the real progress services; the
+others are ModuleProgress rows written directly (clearer for old versions and scores).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from elearn.statements import counting
 from tests.conftest import edit
 
 URL = "/reports/completion"
-IN_SCOPE = ["Anna", "Bo", "Cara", "Carl", "Dan", "Eva", "Finn"]
+IN_SCOPE = ["Anna", "Bo", "Cara", "Carl", "Dan", "Eva", "Finn", "Ida"]
 
 
 @pytest.fixture
@@ -78,7 +81,7 @@ def data(app, make_unit, make_user):
     elsewhere = make_unit("Elsewhere")
     people = {name: make_user(Role.LEARNER, name=name, unit=unit) for name, unit in
               [("Anna", team1), ("Bo", team1), ("Cara", team2), ("Dan", team2), ("Eva", district),
-               ("Finn", team1), ("Otto", elsewhere), ("Gunnar", team1)]}
+               ("Finn", team1), ("Ida", team2), ("Otto", elsewhere), ("Gunnar", team1)]}
     people["Carl"] = make_user(Role.COORDINATOR, name="Carl", unit=district)
     first, second = catalogue().module("first-steps"), catalogue().module("second-steps")
     assert first.version.major == 2
@@ -89,7 +92,9 @@ def data(app, make_unit, make_user):
     progress.record_quiz_score(people["Bo"].id, second, 0.4)
     row(people["Cara"], "first-steps", 2)
     row(people["Dan"], "first-steps", 1, completed=True)
-    row(people["Dan"], "first-steps", 2)
+    progress.mark_read(people["Dan"].id, first, "what")
+    row(people["Ida"], "first-steps", 1, completed=True)
+    progress.start(people["Ida"].id, first)
     row(people["Dan"], "second-steps", 1, completed=True, best=0.8)
     row(people["Finn"], "first-steps", 2, completed=True)
     for name in ("Otto", "Gunnar"):
@@ -133,6 +138,7 @@ def test_cells_and_totals_match_the_hand_computed_figures(client, auth, data):
         "Dan": ("In progress", "", "Outdated", "", "0"),
         "Eva": ("Not started", "", "Not started", "", "0"),
         "Finn": ("Completed", "", "Not started", "", "1"),
+        "Ida": ("Outdated", "", "Not started", "", "0"),
         "Carl": ("Not started", "", "Not started", "", "0")}
     for name, (first, first_score, second, second_score, done) in expected.items():
         assert (rows[name]["First steps status"], rows[name]["First steps best score (%)"],
@@ -144,11 +150,24 @@ def test_cells_and_totals_match_the_hand_computed_figures(client, auth, data):
     filters = parse(MultiDict({"path": "key-officer"}), scope, sorts=completion.SORTS, path_required=True)
     path = catalogue().path("key-officer")
     totals = {t.module.slug: (t["completed"], t["in-progress"], t["outdated"], t["not-started"])
-              for t in completion.module_totals(scope, filters, path, 7)}
-    assert totals == {"first-steps": (2, 2, 1, 2), "second-steps": (1, 1, 1, 4)}
+              for t in completion.module_totals(scope, filters, path, 8)}
+    assert totals == {"first-steps": (2, 2, 2, 2), "second-steps": (1, 1, 1, 5)}
     units = [(t.unit, t.people, t.completed, t.percent)
              for t in completion.unit_totals(scope, filters, path)]
-    assert units == [("District", 2, 0, 0), ("District › Team 1", 3, 1, 33), ("District › Team 2", 2, 0, 0)]
+    assert units == [("District", 2, 0, 0), ("District › Team 1", 3, 1, 33), ("District › Team 2", 3, 0, 0)]
+
+
+def test_every_cell_agrees_with_the_learners_own_page(app, data):
+    """The report reads summary rows only; the learner's pages read section reads too. Same answer."""
+    path = catalogue().path("key-officer")
+    modules = completion.path_modules(path)
+    shown = {row.name: row for row in completion.matrix_rows(None, parse(MultiDict(), None, sorts=completion.SORTS,
+                                                                         path_required=True), path)}
+    own = {"updated": "completed"}
+    for name in IN_SCOPE:
+        states = progress.states(data[name].id, modules)
+        assert [cell.status.value for cell in shown[name].cells] == [
+            own.get(states[m.slug].status.value, states[m.slug].status.value) for m in modules], name
 
 
 def test_the_page_shows_cells_in_words_with_scores_and_links_to_the_record(client, auth, data):
@@ -159,7 +178,7 @@ def test_the_page_shows_cells_in_words_with_scores_and_links_to_the_record(clien
     assert "Best score 80%" not in page  # Dan's score was at the old version
     assert "2 of 2" in page and "1 of 2" in page
     assert "Otto" not in page and "Gunnar" not in page and "Elsewhere" not in page
-    assert "7 people" in page
+    assert "8 people" in page
     assert "District › Team 1" in page and "33%" in page
 
 
@@ -173,10 +192,10 @@ def test_the_path_defaults_to_the_first_in_the_catalogue(client, auth, data):
 @pytest.mark.parametrize(("query", "expected"), [
     ("", IN_SCOPE),
     ("&dir=desc", IN_SCOPE[::-1]),
-    ("&sort=unit", ["Carl", "Eva", "Anna", "Bo", "Finn", "Cara", "Dan"]),
-    ("&sort=unit&dir=desc", ["Cara", "Dan", "Anna", "Bo", "Finn", "Carl", "Eva"]),
-    ("&sort=progress", ["Bo", "Cara", "Carl", "Dan", "Eva", "Finn", "Anna"]),
-    ("&sort=progress&dir=desc", ["Anna", "Finn", "Bo", "Cara", "Carl", "Dan", "Eva"]),
+    ("&sort=unit", ["Carl", "Eva", "Anna", "Bo", "Finn", "Cara", "Dan", "Ida"]),
+    ("&sort=unit&dir=desc", ["Cara", "Dan", "Ida", "Anna", "Bo", "Finn", "Carl", "Eva"]),
+    ("&sort=progress", ["Bo", "Cara", "Carl", "Dan", "Eva", "Ida", "Finn", "Anna"]),
+    ("&sort=progress&dir=desc", ["Anna", "Finn", "Bo", "Cara", "Carl", "Dan", "Eva", "Ida"]),
 ])
 def test_sorting(client, auth, data, query, expected):
     auth.login(data["Carl"])
@@ -189,7 +208,7 @@ def test_filters_by_unit_role_and_cohort(client, auth, data):
     assert names(client, "&role=coordinator") == ["Carl"]
     assert names(client, f"&cohort={data['cohort'].id}") == ["Anna", "Dan"]
     page = client.get(f"{URL}?path=key-officer&unit={data['team2'].id}").get_data(as_text=True)
-    assert "2 people" in page and "Anna" not in page
+    assert "3 people" in page and "Anna" not in page
 
 
 def test_a_coordinator_sees_nothing_outside_their_units(client, auth, data):
@@ -228,11 +247,11 @@ def test_paging_keeps_the_totals_over_everyone(client, auth, data, make_user):
     auth.login(data["Carl"])
     first = client.get(f"{URL}?path=key-officer&per_page=25").get_data(as_text=True)
     second = client.get(f"{URL}?path=key-officer&per_page=25&page=2").get_data(as_text=True)
-    assert "Rows 1–25 of 27" in first and "Rows 26–27 of 27" in second
-    assert "Zed 17" in first and "Zed 18" in second and "Zed 19" in second and "Anna" not in second
-    assert "27 people" in second
-    # the totals are the same on both pages: 27 people, 2 + 2 + 1 started first-steps
-    assert "<td>2</td><td>2</td><td>1</td><td>22</td>" in second.replace("\n", "").replace(" ", "")
+    assert "Rows 1–25 of 28" in first and "Rows 26–28 of 28" in second
+    assert "Zed 16" in first and "Zed 17" in second and "Zed 19" in second and "Anna" not in second
+    assert "28 people" in second
+    # the totals are over everyone on both pages: 28 people, 2 + 2 + 2 started first-steps
+    assert "<td>2</td><td>2</td><td>2</td><td>22</td>" in second.replace("\n", "").replace(" ", "")
 
 
 def test_the_xlsx_export_has_typed_cells(client, auth, data):
@@ -244,7 +263,7 @@ def test_the_xlsx_export_has_typed_cells(client, auth, data):
                          "Second steps status", "Second steps best score", "Modules completed")
     assert values[1] == ("Anna", data["Anna"].email, "Team 1", "Completed", None, "Completed", 0.9, 2)
     assert values[3][:7] == ("Bo", data["Bo"].email, "Team 1", "Outdated", None, "In progress", 0.4)
-    assert len(values) == 8
+    assert len(values) == 9
 
 
 def _add_people(make_user, unit, count: int) -> None:
