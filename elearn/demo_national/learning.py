@@ -82,11 +82,11 @@ class Learning:
         rows, at = [], end
         if passes:
             rows.append(attempt_row(self.rng, user_id, quiz, module, major, AttemptMode.GRADED, at, quiz.draw,
-                                      self.rng.randint(need, quiz.draw)))
+                                    self.rng.randint(need, quiz.draw)))
         for _ in range(fails):
             at -= timedelta(minutes=self.rng.randint(20, 60 * 24 * 5))
             rows.append(attempt_row(self.rng, user_id, quiz, module, major, AttemptMode.GRADED, at, quiz.draw,
-                                      self.rng.randint(math.ceil(0.3 * quiz.draw), need - 1)))
+                                    self.rng.randint(math.ceil(0.3 * quiz.draw), need - 1)))
         return rows, (end if passes else None)
 
     def _refreshers(self, user_id: int, module: CourseModule, after: datetime) -> list[dict]:
@@ -96,11 +96,13 @@ class Learning:
         count = min(int(self.rng.expovariate(1 / REFRESHERS)), 40)
         span = (self.now - after).total_seconds()
         return [attempt_row(self.rng, user_id, quiz, module, module.version.major, AttemptMode.REFRESHER,
-                              after + timedelta(seconds=self.rng.uniform(0, span)), quiz.refresher,
-                              self.rng.randint(quiz.refresher // 2, quiz.refresher)) for _ in range(count)]
+                            after + timedelta(seconds=self.rng.uniform(0, span)), quiz.refresher,
+                            self.rng.randint(quiz.refresher // 2, quiz.refresher)) for _ in range(count)]
 
     def _row(self, user_id, module, major, started, completed, quiz_passed, attempts, last=None) -> None:
+        """The progress row, started before the first attempt, and its attempts."""
         graded = [a["score"] for a in attempts if a["mode"] == AttemptMode.GRADED]
+        started = min([started, *(a["started_at"] - timedelta(hours=1) for a in attempts)])
         self.rows.progress.append({
             "user_id": user_id, "module_slug": module.slug, "major_version": major,
             "version": str(module.version) if major == module.version.major else f"{major}.4",

@@ -81,6 +81,11 @@ def test_progress_agrees_with_the_attempts(report):
             SELECT 1 FROM quiz_attempt a WHERE a.user_id = mp.user_id AND a.module_slug = mp.module_slug
             AND a.mode = 'graded' AND a.submitted_at > mp.quiz_passed_at))
     """) == 0
+    assert _violations("""
+        SELECT count(*) FROM quiz_attempt a JOIN module_progress mp ON mp.user_id = a.user_id
+          AND mp.module_slug = a.module_slug AND mp.major_version = a.module_major
+        WHERE a.started_at < mp.started_at OR a.submitted_at < a.started_at
+    """) == 0
     statuses = db.session.execute(text("""
         SELECT sum(CASE WHEN major_version = 0 THEN 1 ELSE 0 END),
                sum(CASE WHEN completed_at IS NULL THEN 1 ELSE 0 END),
