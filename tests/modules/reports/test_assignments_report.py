@@ -4,6 +4,7 @@ filter, sorting, scoping, exports and a statement budget that does not grow with
 
 import csv
 import io
+import re
 from datetime import datetime, time, timedelta
 
 import openpyxl
@@ -126,7 +127,7 @@ def test_page_shows_units_and_overdue_people_linked_to_their_record(client, auth
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'href="/reports/people/{world["aksel"].id}"' in page and "First steps" in page
-    assert "67 %" in page and "75 %" in page
+    assert re.search(r"67\s?%", page) and re.search(r"75\s?%", page)  # 4 of 6, 3 of 4
     assert "Beta" not in page and "Bo<" not in page and "Ditte" not in page
     assert page.count("<caption") == 2 and 'aria-sort="ascending"' in page
 
