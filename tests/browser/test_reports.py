@@ -98,7 +98,7 @@ def test_trend_charts_assignments_and_the_learner_record_are_accessible(page, pe
 
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/reports/assignments")
-    assert page.get_by_role("table", name="Every overdue person-assignment").locator("tbody tr").count() == 2
+    assert page.get_by_role("table", name="Everyone with an overdue assignment").locator("tbody tr").count() == 2
     assert_accessible(page)
     page.get_by_role("link", name="Mette Sørensen").click()
     page.wait_for_url(f"**/reports/people/{learner_id}")
@@ -123,4 +123,4 @@ def test_the_coordinators_reports_page_shows_what_to_act_on(page, people, seed, 
     assert_accessible(page)
     figures.get_by_role("link", name="2 overdue assignments").click()
     page.wait_for_url("**/reports/assignments")
-    assert page.get_by_role("table", name="Every overdue person-assignment").locator("tbody tr").count() == 2
+    assert page.get_by_role("table", name="Everyone with an overdue assignment").locator("tbody tr").count() == 2

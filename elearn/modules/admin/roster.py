@@ -19,7 +19,7 @@ from elearn.modules.units.services import find_unit
 
 HEADER_ALIASES = {
     "name": {"name", "navn"},
-    "email": {"email", "e-mail", "mail", "e-mail-adresse"},
+    "email": {"email", "e-mail", "mail", "e-mail-adresse", "e-mailadresse"},
     "unit": {"unit", "enhed"},
     "roles": {"roles", "role", "roller", "rolle"},
 }

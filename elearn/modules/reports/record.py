@@ -45,7 +45,7 @@ SECTION_LABELS = {"person": _l("Person"), "module": _l("Module"), "attempt": _l(
 LABELS = {"module": STATUS_LABELS, "mode": MODE_LABELS, "workshop": REGISTRATION_LABELS,
           "certificate": AWARD_STATE_LABELS, "assignment": ASSIGNMENT_STATE_LABELS, "role": ROLE_LABELS}
 COLUMNS = (Column("section", _l("Section")), Column("what", _l("What")), Column("state", _l("State")),
-           Column("date", _l("Date"), Kind.DATE), Column("date_of", _l("Date of")),
+           Column("date", _l("Date"), Kind.DATE), Column("date_of", _l("What the date is")),
            Column("score", _l("Score"), Kind.PERCENT), Column("detail", _l("Detail")))
 
 

@@ -77,7 +77,7 @@ def test_the_page_makes_uncovered_units_stand_out(client, auth, data):
 def test_the_unit_filter_narrows_to_a_subtree(client, auth, data):
     auth.login(data["Carl"])
     page = client.get(f"{URL}?unit={data['teams']['A'].id}").get_data(as_text=True)
-    assert "0 of 1 unit has no valid key officer." in page
+    assert "0 of 1 units have no valid key officer." in page
     assert "Team A</span>" in page and "Team B</span>" not in page
 
 

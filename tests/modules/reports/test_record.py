@@ -137,7 +137,7 @@ def test_export_is_one_table_by_section(client, auth, world, ritas_history, fmt,
         path.write_bytes(response.get_data())
         rows = [list(row) for row in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
         text = repr(rows)
-    assert rows[0] == ["Section", "What", "State", "Date", "Date of", "Score (%)" if fmt == "csv" else "Score",
+    assert rows[0] == ["Section", "What", "State", "Date", "What the date is", "Score (%)" if fmt == "csv" else "Score",
                        "Detail"]
     assert [row[0] for row in rows[1:]] == ["Person", "Module", "Module", "Attempt", "Attempt", "Attempt",
                                             "Workshop", "Workshop", "Certificate", "Assignment"]
