@@ -31,13 +31,17 @@ class ReportLink:
     description: object
 
 
-#: The reports listed on the landing page, in the order their views modules are imported.
+#: The reports listed on the landing page, in the order a coordinator works through them (the views
+#: modules are imported in alphabetical order, so each says where it belongs).
+ORDER = ("reports.completion", "reports.assignments", "reports.certification", "reports.coverage",
+         "reports.trends")
 REPORTS: list[ReportLink] = []
 
 
 def listed(endpoint: str, label, description) -> None:
     """Put a report on the landing page (each report's views module calls this once)."""
     REPORTS.append(ReportLink(endpoint, label, description))
+    REPORTS.sort(key=lambda report: ORDER.index(report.endpoint))
 
 
 def scope() -> set[int] | None:
