@@ -1,9 +1,11 @@
 """Configuration: defaults work with nothing set; ELEARN_* overrides; production needs a secret."""
 
 import pytest
+from sqlalchemy import text
 
 from elearn import create_app
 from elearn.config import ConfigurationError
+from elearn.extensions import db
 
 
 def test_defaults_need_nothing(tmp_path, monkeypatch):
@@ -61,3 +63,20 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+
+
+@pytest.mark.both_databases
+def test_postgresql_connections_run_without_jit(app, backend):
+    with app.app_context():
+        if backend == "postgresql":
+            assert db.session.scalar(text("SHOW jit")) == "off"
+        else:
+            assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_own_postgresql_connect_options_are_kept(monkeypatch):
+    monkeypatch.setenv("ELEARN_DATABASE_URL", "postgresql+psycopg://localhost/elearn")
+    app = create_app({"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c jit=on"},
+                                                    "pool_size": 3}})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"connect_args": {"options": "-c jit=on"},
+                                                       "pool_size": 3}
