@@ -129,7 +129,7 @@ def run_assignments():
     """Queue "you have been assigned" for people who joined a unit or cohort since, and the reminders
     of assignments due within ELEARN_ASSIGNMENT_REMINDER_DAYS, each once. Run it daily (cron); safe
     to run twice or at the same time."""
-    report = notices.run(utcnow())
+    report = notices.run(utcnow(), checkpoint=db.session.commit)
     db.session.commit()
     click.echo(f"Assignments: {report.assigned} assigned notices and {report.reminders} reminders "
                "queued.")

@@ -61,16 +61,16 @@ def assignment_lines(scope: set[int] | None, now: datetime, locale: str,
                      assignment_id: int | None = None) -> list[AssignmentLine]:
     """The live assignments the viewer sees, by due date, with the state counts of the people in
     their scope (two statements whatever the number of assignments and people)."""
+    shown = [Assignment.withdrawn_at.is_(None), visible(scope)]
+    if assignment_id is not None:
+        shown.append(Assignment.id == assignment_id)
     stmt = (select(Assignment, User.name, User.unit_id, Unit.name, Cohort.name, Cohort.unit_id)
             .outerjoin(User, User.id == Assignment.user_id)
             .outerjoin(Unit, Unit.id == Assignment.unit_id)
             .outerjoin(Cohort, Cohort.id == Assignment.cohort_id)
-            .where(Assignment.withdrawn_at.is_(None), visible(scope))
-            .order_by(Assignment.due_on, Assignment.id))
-    if assignment_id is not None:
-        stmt = stmt.where(Assignment.id == assignment_id)
-    counts = {row.assignment_id: row for row in db.session.execute(
-        queries.state_counts(now, people_in(scope)))}
+            .where(*shown).order_by(Assignment.due_on, Assignment.id))
+    counts = {row.assignment_id: row for row in db.session.execute(queries.state_counts(
+        now, people_in(scope), select(Assignment.id).where(*shown)))}
     lines = []
     for assignment, person, person_unit, unit, cohort, cohort_unit in db.session.execute(stmt):
         unit_id = {Audience.PERSON: person_unit, Audience.UNIT: assignment.unit_id,

@@ -39,30 +39,49 @@ def state_of(completed: bool, due_on: date, today: date) -> AssignmentState:
     return AssignmentState.OVERDUE if today > due_on else AssignmentState.ON_TRACK
 
 
-def assignees(user_id: int | None = None) -> Select:
+def assignees(user_id: int | None = None, people=None, assignment_ids=None) -> Select:
     """Columns (assignment_id, user_id): every assignment not withdrawn, with each active person it
     reaches now. PERSON: that person; UNIT: everyone in the unit or a unit below it (by the
     materialised `Unit.path` prefix, so sub-units and people who joined later are in); COHORT: the
-    cohort's members. A pair appears once. Narrow it with
-    `q.where(q.selected_columns.user_id.in_(...))` or use it as a subquery; user_id narrows each
-    branch to one person (the dashboard's case, so no database has to push the filter down)."""
-    live = Assignment.withdrawn_at.is_(None)
-    active = and_(User.active.is_(True), User.id == user_id) if user_id is not None else User.active.is_(True)
+    cohort's members. A pair appears once. Use it as a subquery.
+
+    The narrowing arguments are applied inside each branch, so no database has to push a filter
+    down through the union: user_id, one person (the dashboard); people, the user ids to keep (a
+    list or a Select of ids, e.g. the people a report or a coordinator sees); assignment_ids, the
+    assignments to keep (a list or a Select of ids)."""
+    live = [Assignment.withdrawn_at.is_(None)]
+    if assignment_ids is not None:
+        live.append(Assignment.id.in_(assignment_ids))
+    active = [User.active.is_(True)] + ([User.id == user_id] if user_id is not None else [])
+    # A long list of people must not drive the unit branch (SQLite would probe the unit index once
+    # per person and unit): `User.id + 0` leaves the join to ix_user_unit_id and tests membership.
+    chosen = [] if people is None else [User.id.in_(people)]
+    chosen_by_unit = [] if people is None else [(User.id + 0).in_(people)]
     person = (select(Assignment.id.label("assignment_id"), User.id.label("user_id"))
               .join(User, User.id == Assignment.user_id)
-              .where(Assignment.audience == Audience.PERSON, live, active))
-    audience_unit, member_unit = aliased(Unit), aliased(Unit)
-    unit = (select(Assignment.id, User.id)
-            .join(audience_unit, audience_unit.id == Assignment.unit_id)
-            .join(member_unit, member_unit.path.startswith(audience_unit.path))
-            .join(User, User.unit_id == member_unit.id)
-            .where(Assignment.audience == Audience.UNIT, live, active))
+              .where(Assignment.audience == Audience.PERSON, *live, *active, *chosen))
+    members = _unit_members(live)
+    unit = (select(members.c.assignment_id, User.id).join(User, User.unit_id == members.c.unit_id)
+            .where(*active, *chosen_by_unit))
     cohort = (select(Assignment.id, CohortMember.user_id)
               .join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
               .join(User, User.id == CohortMember.user_id)
-              .where(Assignment.audience == Audience.COHORT, live, active))
+              .where(Assignment.audience == Audience.COHORT, *live, *active, *chosen))
     reached = person.union_all(unit, cohort).subquery("reached")
     return select(reached.c.assignment_id, reached.c.user_id)
+
+
+def _unit_members(live: list):
+    """(assignment_id, unit_id): each live unit assignment with its unit and every unit below it, as
+    a materialised CTE. The units are expanded first (a few hundred rows), then joined to the people
+    by their unit index; joining people to the path prefix directly made SQLite scan every user
+    for every unit assignment."""
+    audience_unit, member_unit = aliased(Unit), aliased(Unit)
+    return (select(Assignment.id.label("assignment_id"), member_unit.id.label("unit_id"))
+            .join(audience_unit, audience_unit.id == Assignment.unit_id)
+            .join(member_unit, member_unit.path.startswith(audience_unit.path))
+            .where(Assignment.audience == Audience.UNIT, *live)
+            .cte().prefix_with("MATERIALIZED"))
 
 
 def _current_major(slug_column):
@@ -103,13 +122,14 @@ def completion(kind_column, slug_column, user_id, now: datetime):
     return type_coerce(case(*whens, else_=false()), Boolean)
 
 
-def statuses(now: datetime, user_id: int | None = None) -> Select:
+def statuses(now: datetime, user_id: int | None = None, people=None, assignment_ids=None) -> Select:
     """Columns (assignment_id, user_id, target_kind, target_slug, due_on, completed): one row per
     pair of `assignees()`, with whether the person has completed the target at now (see
     `completion`). Overdue is `not completed and due_on < today` (Copenhagen date; `state_of`).
-    Narrow it with `q.where(q.selected_columns.user_id.in_(...))` (the people in scope) or use it
-    as a subquery for grouped counts. user_id: only that person's rows (see `assignees`)."""
-    reached = assignees(user_id).subquery("assignee")
+    Use it as a subquery for grouped counts. user_id (one person), people (the user ids in scope)
+    and assignment_ids narrow it inside `assignees`, which is much faster than filtering the
+    result."""
+    reached = assignees(user_id, people, assignment_ids).subquery("assignee")
     return (select(reached.c.assignment_id, reached.c.user_id, Assignment.target_kind,
                    Assignment.target_slug, Assignment.due_on,
                    completion(Assignment.target_kind, Assignment.target_slug, reached.c.user_id,
@@ -164,15 +184,12 @@ def for_learner(user_id: int, now: datetime, locale: str | None = None) -> list[
     return sorted(items, key=lambda item: (not item.overdue, item.due_on, item.title))
 
 
-def _in_people(query: Select, people) -> Select:
-    return query if people is None else query.where(query.selected_columns.user_id.in_(people))
-
-
-def state_counts(now: datetime, people=None) -> Select:
+def state_counts(now: datetime, people=None, assignment_ids=None) -> Select:
     """Columns (assignment_id, completed, on_track, overdue): how many people of each assignment are
     in each state at now, in one grouped statement. people: None for everyone, else the user ids to
-    count (a list or a subquery, e.g. the people in a coordinator's units)."""
-    reached = _in_people(statuses(now), people).subquery()
+    count (a list or a subquery, e.g. the people in a coordinator's units); assignment_ids: None for
+    every assignment, else the ones to count (a list or a subquery)."""
+    reached = statuses(now, people=people, assignment_ids=assignment_ids).subquery()
     today = local_date(now)
     done = reached.c.completed.is_(True)
     late = and_(reached.c.completed.is_(False), reached.c.due_on < today)
@@ -186,9 +203,7 @@ def state_counts(now: datetime, people=None) -> Select:
 def people(now: datetime, assignment_id: int, people=None) -> Select:
     """Columns (user_id, name, unit_name, due_on, completed): who one assignment reaches (narrowed to
     people, as in `state_counts`), those not completed first, then by name."""
-    query = statuses(now)
-    reached = _in_people(query.where(query.selected_columns.assignment_id == assignment_id),
-                         people).subquery()
+    reached = statuses(now, people=people, assignment_ids=[assignment_id]).subquery()
     return (select(reached.c.user_id, User.name, Unit.name.label("unit_name"), reached.c.due_on,
                    reached.c.completed)
             .join(User, User.id == reached.c.user_id).outerjoin(Unit, Unit.id == User.unit_id)

@@ -138,13 +138,11 @@ def visible(scope: set[int] | None):
     person, cohort, member = aliased(User), aliased(Cohort), aliased(User)  # callers may join User
     person_unit = select(person.unit_id).where(person.id == Assignment.user_id).scalar_subquery()
     cohort_unit = select(cohort.unit_id).where(cohort.id == Assignment.cohort_id).scalar_subquery()
-    reached = assignees().subquery()
-    reaching = (select(reached.c.assignment_id).join(member, member.id == reached.c.user_id)
-                .where(member.unit_id.in_(scope)))
+    reaching = assignees(people=select(member.id).where(member.unit_id.in_(scope))).subquery()
     return or_(and_(Assignment.audience == Audience.PERSON, person_unit.in_(scope)),
                and_(Assignment.audience == Audience.UNIT, Assignment.unit_id.in_(scope)),
                and_(Assignment.audience == Audience.COHORT, cohort_unit.in_(scope)),
-               Assignment.id.in_(reaching))
+               Assignment.id.in_(select(reaching.c.assignment_id)))
 
 
 def get_assignment(assignment_id: int, scope: set[int] | None) -> Assignment:

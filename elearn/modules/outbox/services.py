@@ -44,25 +44,31 @@ def queue_message(user, template: str, attachments: tuple[Attachment, ...] = (),
     return queue_text(user, subject, body, attachments)
 
 
-def queue_many(messages) -> list[int]:
-    """Add many e-mails in one statement: messages are (user, template, context) triples (user needs
-    id, email, name and locale), each rendered in its recipient's language. Returns the new message
-    ids in the order given."""
+def render_many(messages) -> list[dict]:
+    """The outbox rows of many e-mails, rendered but not written: messages are (user, template,
+    context) triples (user needs id, email, name and locale), each in its recipient's language.
+    Rendering first lets a caller write them quickly (`queue_rendered`) without holding SQLite's
+    write lock while templates render."""
     rows = []
     for user, template, context in messages:
         subject, body = render_message(user, template, **context)
         rows.append({"user_id": user.id, "recipient": user.email, "subject": subject, "body": body,
                      "attachments": []})
+    return rows
+
+
+def queue_rendered(rows: list[dict]) -> list[int]:
+    """Add the rows of `render_many` in one batched statement; the new ids in the order given."""
     if not rows:
         return []
-    # Batched multi-row inserts return ids in no promised order, so they are matched back by content:
-    # two identical messages may swap ids, which changes nothing.
-    result = db.session.execute(insert(OutboxMessage).returning(
-        OutboxMessage.id, OutboxMessage.user_id, OutboxMessage.subject, OutboxMessage.body), rows)
-    ids: dict[tuple, list[int]] = {}
-    for message_id, user_id, subject, body in result:
-        ids.setdefault((user_id, subject, body), []).append(message_id)
-    return [ids[(row["user_id"], row["subject"], row["body"])].pop() for row in rows]
+    result = db.session.execute(insert(OutboxMessage).returning(OutboxMessage.id,
+                                                                sort_by_parameter_order=True), rows)
+    return list(result.scalars())
+
+
+def queue_many(messages) -> list[int]:
+    """Add many e-mails in one statement (see `render_many`); the new message ids in the order given."""
+    return queue_rendered(render_many(messages))
 
 
 def queue_text(user, subject: str, body: str,

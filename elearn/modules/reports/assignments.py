@@ -65,9 +65,8 @@ class OverdueLine:
 
 def _statuses(scope: set[int] | None, filters: ReportFilters, now: datetime):
     """statuses() for the filtered people (and the path's targets), as a subquery."""
-    query = statuses(now)
+    query = statuses(now, people=people(scope, filters).with_only_columns(User.id))
     columns = query.selected_columns
-    query = query.where(columns.user_id.in_(people(scope, filters).with_only_columns(User.id)))
     path = catalogue().path(filters.path_slug)
     if path is not None:
         query = query.where(or_(

@@ -1,9 +1,11 @@
 """assignees(), statuses() and for_learner() against a hand-checked data set, on both databases."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from elearn.clock import local_date
 from elearn.extensions import db
 from elearn.modules.assignments.models import TargetKind
 from elearn.modules.assignments.pages import assignment_lines
@@ -11,10 +13,11 @@ from elearn.modules.assignments.queries import (
     AssignmentState,
     assignees,
     for_learner,
+    state_counts,
     state_of,
     statuses,
 )
-from elearn.modules.auth.models import Role
+from elearn.modules.auth.models import Role, User
 from elearn.statements import counting
 from tests.modules.assignments.conftest import assign, certify, cohort_of, complete
 
@@ -70,10 +73,36 @@ def test_callers_narrow_statuses_to_the_people_in_scope(data):
 def test_a_later_joiner_and_an_expired_certificate(data, make_user):
     w, a1, _a2, a3 = data
     newcomer = make_user(name="Nina New", unit=w.team2)
-    certify(w.bo, days=-1)  # expired: bo is not in the cohort anyway
     pairs = set(db.session.execute(assignees()).all())
     assert (a1.id, newcomer.id) in pairs
     assert (a3.id, w.bo.id) not in pairs
+    expired = make_user(name="Erik Expired", unit=w.team2)
+    certify(expired, days=-1)
+    mine = assign(TargetKind.PATH, "key-officer", w.today + timedelta(days=30), user=expired)
+    held = assign(TargetKind.PATH, "key-officer", w.today + timedelta(days=30), user=w.anna)
+    query = statuses(w.now)
+    rows = {(r.assignment_id, r.user_id): r.completed for r in db.session.execute(
+        query.where(query.selected_columns.assignment_id.in_([mine.id, held.id])))}
+    assert rows == {(mine.id, expired.id): False, (held.id, w.anna.id): True}
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize(("due", "before", "after"), [
+    # summer time (UTC+2): the due day ends at 22:00 UTC
+    (date(2027, 7, 1), datetime(2027, 7, 1, 21, 59), datetime(2027, 7, 1, 22, 0)),
+    # winter time (UTC+1): it ends at 23:00 UTC
+    (date(2027, 1, 15), datetime(2027, 1, 15, 22, 59), datetime(2027, 1, 15, 23, 0)),
+])
+def test_overdue_starts_at_copenhagen_midnight(data, due, before, after):
+    w = data[0]
+    late = assign(TargetKind.MODULE, "second-steps", due, user=w.carl)
+    for now, expected in ((before, (0, 1, 0)), (after, (0, 0, 1))):
+        counts = {row.assignment_id: (row.completed, row.on_track, row.overdue)
+                  for row in db.session.execute(state_counts(now))}
+        assert counts[late.id] == expected, now
+        row = next(r for r in db.session.execute(statuses(now)) if r.assignment_id == late.id)
+        assert state_of(row.completed, row.due_on, local_date(now)) == (
+            AssignmentState.ON_TRACK if expected[1] else AssignmentState.OVERDUE)
 
 
 def test_a_module_at_a_new_major_is_no_longer_completed(data):
@@ -148,3 +177,20 @@ def test_narrowing_to_one_person_gives_exactly_their_rows(data):
     for person in (w.anna, w.bo, w.carl, w.xena):
         mine = set(db.session.execute(statuses(w.now, person.id)).all())
         assert mine == {row for row in everyone if row.user_id == person.id}
+
+
+@pytest.mark.both_databases
+def test_narrowing_inside_the_branches_gives_the_rows_a_filter_on_the_result_gives(data, make_user):
+    w, a1, a2, a3 = data
+    for number in range(3):
+        make_user(name=f"Extra {number}", unit=w.team2)
+    everyone = set(db.session.execute(statuses(w.now)).all())
+    for people in ([w.anna.id, w.bo.id], [w.xena.id], select(User.id).where(User.unit_id == w.team2.id)):
+        ids = set(people) if isinstance(people, list) else set(db.session.scalars(people))
+        assert set(db.session.execute(statuses(w.now, people=people)).all()) == {
+            row for row in everyone if row.user_id in ids}
+    for chosen in ([a1.id], [a2.id, a3.id]):
+        assert set(db.session.execute(statuses(w.now, assignment_ids=chosen)).all()) == {
+            row for row in everyone if row.assignment_id in chosen}
+        counts = db.session.execute(state_counts(w.now, assignment_ids=chosen)).all()
+        assert {row.assignment_id for row in counts} == set(chosen)
