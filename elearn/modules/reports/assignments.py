@@ -1,5 +1,6 @@
-"""The assignments report: per unit, how many people-assignments are completed, on track or overdue,
-and every overdue person-assignment; the export lists every assigned person in the filter.
+"""The assignments report: per unit, how many person-assignments are completed, on track or overdue
+(a person with two assignments counts twice, each person in their own unit), and every overdue
+person-assignment; the export lists every assigned person in the filter, in the page's order.
 
 Built on `assignments.queries.statuses` (who each assignment reaches and whether they have completed
 it) narrowed to the people the filter selects. A chosen learning path keeps the assignments whose
@@ -22,7 +23,7 @@ from elearn.modules.assignments.pages import KIND_LABELS, STATE_LABELS
 from elearn.modules.assignments.queries import AssignmentState, state_of, statuses, target_title
 from elearn.modules.auth.models import User
 from elearn.modules.courses.services import catalogue
-from elearn.modules.reports.filters import Page, ReportFilters, count, people
+from elearn.modules.reports.filters import Page, ReportFilters, count, name_order, people, unit_order
 from elearn.modules.reports.tables import Column, Kind, Table
 from elearn.modules.units import services as units
 from elearn.modules.units.models import Unit
@@ -104,17 +105,23 @@ def _overdue_query(scope: set[int] | None, filters: ReportFilters, now: datetime
     tells them apart, written as SQL so the list can be sorted and paged in the database."""
     status = _statuses(scope, filters, now)
     return (select(status.c.user_id, User.name, Unit.name.label("unit"), status.c.target_kind,
-                   status.c.target_slug, status.c.due_on)
+                   status.c.target_slug, status.c.due_on, status.c.assignment_id)
             .join(User, User.id == status.c.user_id).outerjoin(Unit, Unit.id == User.unit_id)
             .where(status.c.completed.is_(False), status.c.due_on < local_date(now)))
 
 
 def _order(query: Select, filters: ReportFilters) -> Select:
-    columns = query.selected_columns
-    first = {"name": func.lower(columns.name), "unit": func.lower(columns.unit), "due": columns.due_on}
-    lead = first[filters.sort or SORTS[0]]
-    return query.order_by(lead.desc() if filters.descending else lead, func.lower(columns.name),
-                          columns.user_id, columns.due_on, columns.target_slug)
+    """The page's order (the export's too): the chosen column, then name, person, due date,
+    target and the assignment, so every row has one place and paging never repeats or skips."""
+    columns, sort = query.selected_columns, filters.sort or SORTS[0]
+    names = name_order(columns.name, columns.user_id)
+    if sort == "unit":
+        lead = unit_order(columns.unit, filters.descending)
+    elif sort == "due":
+        lead = [columns.due_on.desc() if filters.descending else columns.due_on]
+    else:
+        lead, names = [names[0].desc() if filters.descending else names[0]], names[1:]
+    return query.order_by(*lead, *names, columns.due_on, columns.target_slug, columns.assignment_id)
 
 
 def overdue(scope: set[int] | None, filters: ReportFilters, now: datetime,
@@ -137,10 +144,11 @@ def _rows(query: Select, today: date, locale: str) -> Iterator[tuple]:
 
 
 def table(scope: set[int] | None, filters: ReportFilters, now: datetime, locale: str) -> Table:
-    """Every assigned person in the filter, a row per person-assignment, by name (streamed)."""
+    """Every assigned person in the filter, a row per person-assignment, sorted as the page is
+    (streamed)."""
     status = _statuses(scope, filters, now)
-    query = (select(User.name, User.email, Unit.name.label("unit"), status.c.target_kind,
-                    status.c.target_slug, status.c.due_on, status.c.completed)
-             .join(User, User.id == status.c.user_id).outerjoin(Unit, Unit.id == User.unit_id)
-             .order_by(func.lower(User.name), User.id, status.c.due_on, status.c.target_slug))
-    return Table("assignments", COLUMNS, _rows(query, local_date(now), locale))
+    query = (select(User.id.label("user_id"), User.name, User.email, Unit.name.label("unit"),
+                    status.c.target_kind, status.c.target_slug, status.c.due_on, status.c.completed,
+                    status.c.assignment_id)
+             .join(User, User.id == status.c.user_id).outerjoin(Unit, Unit.id == User.unit_id))
+    return Table("assignments", COLUMNS, _rows(_order(query, filters), local_date(now), locale))

@@ -27,7 +27,7 @@ from elearn.modules.certification.eligibility import days_left, local_date, loca
 from elearn.modules.certification.models import CertificateAward
 from elearn.modules.courses.catalogue import LearningPath
 from elearn.modules.reports import filters as report_filters
-from elearn.modules.reports.filters import DEFAULT_PAGE_SIZE, Page, ReportFilters
+from elearn.modules.reports.filters import Page, ReportFilters, name_order, unit_order
 from elearn.modules.reports.tables import Column, Kind, Table
 from elearn.modules.units.models import Unit
 
@@ -52,31 +52,13 @@ LABELS = {CertState.VALID: _l("Valid"), CertState.EXPIRING_30: _l("Expires withi
           CertState.REVOKED: _l("Revoked"), CertState.NEVER: _l("Never certified")}
 
 
-def parse_state(raw: str) -> CertState | None:
+def parse_state(raw: str | None) -> CertState | None:
     raw = (raw or "").strip()
     if not raw:
         return None
     if raw not in CertState._value2member_map_:
         raise DomainError(_l("Unknown certificate state in the address."))
     return CertState(raw)
-
-
-@dataclass(frozen=True)
-class CertificationFilters:
-    """The shared filters plus the state, so that sort links, paging and downloads keep the state."""
-
-    base: ReportFilters
-    state: CertState | None = None
-
-    def __getattr__(self, name):
-        return getattr(self.base, name)
-
-    def query_args(self, **changes) -> dict:
-        state = changes.pop("state", self.state)
-        return {**self.base.query_args(**changes), **({"state": state.value} if state else {})}
-
-    def audit_details(self) -> dict:
-        return self.query_args(page=1, per_page=DEFAULT_PAGE_SIZE)
 
 
 def window_ends(now: datetime) -> tuple[datetime, ...]:
@@ -113,7 +95,7 @@ class CertRow:
     user_id: int
     name: str
     email: str
-    unit: str
+    unit: str | None
     number: str | None
     issued_at: datetime | None
     expires_at: datetime | None
@@ -134,7 +116,7 @@ def _certified(scope, filters: ReportFilters, path: LearningPath, now: datetime)
     return (report_filters.people(scope, filters)
             .outerjoin(award, and_(award.user_id == User.id, award.path_slug == path.slug))
             .outerjoin(unit, unit.id == User.unit_id)
-            .add_columns(func.coalesce(unit.name, "").label("unit_name"), award.number, award.issued_at,
+            .add_columns(unit.name.label("unit_name"), award.number, award.issued_at,
                          award.expires_at, state_column(award, now).label("state"))
             .subquery("certified"))
 
@@ -148,12 +130,13 @@ def counts(scope, filters: ReportFilters, path: LearningPath, now: datetime) -> 
 
 
 def _order(columns, filters: ReportFilters) -> list:
+    names = name_order(columns.name, columns.id)
     if filters.sort == "expiry":
         expiry = columns.expires_at.desc() if filters.descending else columns.expires_at.asc()
-        return [columns.expires_at.is_(None), expiry, columns.name, columns.id]
-    first = columns.unit_name if filters.sort == "unit" else columns.name
-    first = first.desc() if filters.descending else first.asc()
-    return [first, columns.id] if filters.sort == "name" else [first, columns.name, columns.id]
+        return [columns.expires_at.is_(None), expiry, *names]
+    if filters.sort == "unit":
+        return [*unit_order(columns.unit_name, filters.descending), *names]
+    return [names[0].desc() if filters.descending else names[0], names[1]]
 
 
 def rows(scope, filters: ReportFilters, path: LearningPath, now: datetime, state: CertState | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import render_template, request
+from flask import render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -25,31 +25,36 @@ listed("reports.coverage", COVERAGE_TITLE,
        _l("Every unit with its number of valid key officers; units without one stand out."))
 
 
+#: Coverage reads only the unit filter and has no sort or paging.
+COVERAGE_RULES = {"reads": ("unit",), "sorts": ()}
+
+
 def _filters():
+    """The filters, the path and the certificate state (carried in the filters' extras)."""
     paths = certifying_paths()
-    base = parse_filters(sorts=certification.SORTS, path_required=True,
-                         default_path=paths[0].slug if paths else None)
-    path = path_of(base.path_slug)
+    filters = parse_filters(sorts=certification.SORTS, path_required=True,
+                            default_path=paths[0].slug if paths else None,
+                            extras={"state": certification.parse_state})
+    path = path_of(filters.path_slug)
     if path is None:
         raise NotFound(_l("No such learning path."))
-    state = certification.parse_state(request.args.get("state"))
-    return certification.CertificationFilters(base, state), path
+    state = filters.extra_arg("state")
+    return filters, path, state and certification.CertState(state)
 
 
 @bp.route("/certification", endpoint="certification")
 @coordinator_required
 def certification_report():
-    filters, path = _filters()
+    filters, path, state = _filters()
     viewer_scope, now, locale = scope(), utcnow(), str(get_locale())
-    counts = certification.counts(viewer_scope, filters.base, path, now)
-    total = counts[filters.state] if filters.state else sum(counts.values())
-    page = Page(filters.page, filters.per_page, total)
-    context = page_context(filters.base, "reports.certification")
-    context.update(filters=filters, options=replace(
-        context["options"], paths=[(p.slug, p.title(locale)) for p in certifying_paths()]))
+    counts = certification.counts(viewer_scope, filters, path, now)
+    page = Page(filters.page, filters.per_page, counts[state] if state else sum(counts.values()))
+    context = page_context(filters, "reports.certification")
+    context.update(options=replace(context["options"],
+                                   paths=[(p.slug, p.title(locale)) for p in certifying_paths()]))
     return render_template(
-        "reports/certification.html", path=path, locale=locale, counts=counts, page=page,
-        rows=list(certification.rows(viewer_scope, filters.base, path, now, filters.state, page)),
+        "reports/certification.html", path=path, locale=locale, counts=counts, page=page, chosen=state,
+        rows=list(certification.rows(viewer_scope, filters, path, now, state, page)),
         labels={state: str(label) for state, label in certification.LABELS.items()},
         states=list(certification.CertState), **context)
 
@@ -57,26 +62,24 @@ def certification_report():
 @bp.route("/certification.<fmt>")
 @coordinator_required
 def certification_export(fmt: str):
-    filters, path = _filters()
+    filters, path, state = _filters()
     viewer_scope, now, locale = scope(), utcnow(), str(get_locale())
-    return export(fmt, TITLE, lambda: certification.table(
-        viewer_scope, filters.base, path, now, filters.state, locale), filters)
+    return export(fmt, TITLE, lambda: certification.table(viewer_scope, filters, path, now, state, locale),
+                  filters)
 
 
 @bp.route("/coverage", endpoint="coverage")
 @coordinator_required
 def coverage_report():
-    filters = parse_filters()
+    filters = parse_filters(**COVERAGE_RULES)
     rows = coverage.coverage(scope(), filters, utcnow())
-    return render_template("reports/coverage.html", rows=rows,
-                           uncovered=sum(not row.covered for row in rows),
+    return render_template("reports/coverage.html", rows=rows, uncovered=coverage.uncovered(rows),
+                           without_members=coverage.without_members(rows),
                            **page_context(filters, "reports.coverage"))
 
 
 @bp.route("/coverage.<fmt>")
 @coordinator_required
 def coverage_export(fmt: str):
-    filters = parse_filters()
-    viewer_scope = scope()
-    return export(fmt, COVERAGE_TITLE,
-                  lambda: coverage.table(coverage.coverage(viewer_scope, filters, utcnow())), filters)
+    filters = parse_filters(**COVERAGE_RULES)
+    return export(fmt, COVERAGE_TITLE, lambda: coverage.table(scope(), filters, utcnow()), filters)

@@ -35,7 +35,7 @@ from elearn.modules.progress.models import ModuleProgress
 from elearn.modules.progress.services import Status
 from elearn.modules.reports import filters as report_filters
 from elearn.modules.reports.filters import Page, ReportFilters
-from elearn.modules.reports.tables import Column, Kind, Table
+from elearn.modules.reports.tables import Column, Kind, Table, percent
 from elearn.modules.units.models import Unit
 
 SORTS = ("name", "unit", "progress")
@@ -50,7 +50,7 @@ class Cell(NamedTuple):
 
     @property
     def percent(self) -> int | None:
-        return None if self.best_score is None else round(self.best_score * 100)
+        return percent(self.best_score)
 
 
 NO_PROGRESS = Cell(Status.NOT_STARTED, None)
@@ -61,7 +61,7 @@ class MatrixRow:
     user_id: int
     name: str
     email: str
-    unit: str
+    unit: str | None
     cells: tuple[Cell, ...]  # in the path's module order
 
     @property
@@ -86,7 +86,7 @@ class UnitTotal:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.completed / self.people) if self.people else 0
+        return percent(self.completed / self.people) if self.people else 0
 
 
 def path_modules(path: LearningPath) -> list[CourseModule]:
@@ -133,7 +133,7 @@ def _people(scope, filters: ReportFilters, modules: list[CourseModule]) -> Selec
     ordered as asked."""
     unit = aliased(Unit)
     stmt = report_filters.people(scope, filters).outerjoin(unit, unit.id == User.unit_id)
-    stmt = stmt.add_columns(func.coalesce(unit.name, "").label("unit_name"))
+    stmt = stmt.add_columns(unit.name.label("unit_name"))
     if filters.sort == "progress":
         done = completed_counts(report_filters.people(scope, filters).with_only_columns(User.id), modules)
         stmt = stmt.outerjoin(done, done.c.user_id == User.id).add_columns(
@@ -144,9 +144,12 @@ def _people(scope, filters: ReportFilters, modules: list[CourseModule]) -> Selec
 
 
 def _order(columns, filters: ReportFilters) -> list:
-    first = columns[{"name": "name", "unit": "unit_name", "progress": "done"}[filters.sort]]
-    first = first.desc() if filters.descending else first.asc()
-    return [first, columns["id"]] if filters.sort == "name" else [first, columns["name"], columns["id"]]
+    names = report_filters.name_order(columns["name"], columns["id"])
+    if filters.sort == "unit":
+        return [*report_filters.unit_order(columns["unit_name"], filters.descending), *names]
+    if filters.sort == "progress":
+        return [columns["done"].desc() if filters.descending else columns["done"], *names]
+    return [names[0].desc() if filters.descending else names[0], names[1]]
 
 
 def matrix_rows(scope, filters: ReportFilters, path: LearningPath,

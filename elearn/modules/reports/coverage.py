@@ -2,8 +2,9 @@
 certificate (a path listed in the directory), and how many of those expire within 90 days.
 
 A unit counts its own members (not those of its sub-units, which have their own rows): a key officer
-serves the unit they belong to. A person holding two directory certificates is one key officer;
-they expire within 90 days when the later of the two does.
+serves the unit they belong to. A unit with no members of its own (e.g. a district that only groups
+its stations) needs no key officer: it shows as "No members", not as uncovered. A person holding two
+directory certificates is one key officer; they expire within 90 days when the later of the two does.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ class UnitCoverage:
     @property
     def covered(self) -> bool:
         return self.officers > 0
+
+    @property
+    def uncovered(self) -> bool:
+        """Members but no valid key officer among them."""
+        return self.people > 0 and not self.covered
 
 
 def directory_paths() -> list[str]:
@@ -90,8 +96,21 @@ def columns() -> tuple[Column, ...]:
             Column("covered", _l("Covered")))
 
 
-def table(rows: list[UnitCoverage]) -> Table:
-    yes, no = str(_l("yes")), str(_l("no"))
-    return Table("coverage", columns(), (
-        (row.name, row.code, row.parent, row.people, row.officers, row.expiring,
-         yes if row.covered else no) for row in rows))
+def uncovered(rows: list[UnitCoverage]) -> int:
+    return sum(row.uncovered for row in rows)
+
+
+def without_members(rows: list[UnitCoverage]) -> int:
+    return sum(not row.people for row in rows)
+
+
+def table(scope, filters: ReportFilters, now: datetime) -> Table:
+    """Every unit's line (read when the rows are, so a HEAD request runs no query)."""
+    words = {True: str(_l("yes")), False: str(_l("no")), None: str(_l("No members"))}
+
+    def rows():
+        for row in coverage(scope, filters, now):
+            yield (row.name, row.code, row.parent, row.people, row.officers, row.expiring,
+                   words[row.covered if row.people else None])
+
+    return Table("coverage", columns(), rows())

@@ -7,6 +7,7 @@ streamed and removed; either way only a row or a chunk is held in memory.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -22,7 +23,7 @@ from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.audit.services import record
 from elearn.modules.reports.filters import ReportFilters
-from elearn.modules.reports.tables import Column, Kind, Table
+from elearn.modules.reports.tables import Column, Kind, Table, percent
 from elearn.modules.workshops.times import local_date, to_local
 
 FORMATS = ("csv", "xlsx")
@@ -32,8 +33,8 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def file_name(table: Table, fmt: str, now: datetime | None = None) -> str:
-    return f"elearn-{table.name}-{local_date(now or utcnow()).isoformat()}.{fmt}"
+def file_name(table_name: str, fmt: str, now: datetime | None = None) -> str:
+    return f"elearn-{table_name}-{local_date(now or utcnow()).isoformat()}.{fmt}"
 
 
 def csv_value(column: Column, value) -> str:
@@ -44,7 +45,7 @@ def csv_value(column: Column, value) -> str:
     if column.kind is Kind.INTEGER:
         return str(int(value))
     if column.kind is Kind.PERCENT:
-        return f"{round(value * 100, 1):g}"
+        return f"{percent(value, places=1):g}"
     if column.kind is Kind.DATE:
         return (value.date() if isinstance(value, datetime) else value).isoformat()
     if column.kind is Kind.DATETIME:
@@ -117,36 +118,62 @@ def write_xlsx(table: Table, target, title: str) -> None:
 
 
 def _file_chunks(path: str) -> Iterator[bytes]:
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(CHUNK_BYTES):
-                yield chunk
-    finally:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
 
 
-def xlsx_chunks(table: Table, title: str) -> tuple[Iterator[bytes], int]:
-    """The workbook's bytes in chunks, and its size (written to a temporary file first)."""
+def xlsx_file(table: Table, title: str) -> str:
+    """The workbook written to a temporary file (removed again if writing fails): its path."""
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="elearn-export-")
     os.close(handle)
     try:
         write_xlsx(table, path, title)
     except BaseException:
-        os.unlink(path)
+        _remove(path)
         raise
-    return _file_chunks(path), os.path.getsize(path)
+    return path
 
 
-def download(table: Table, fmt: str, title: str, filters: ReportFilters, actor_id: int) -> Response:
-    """The export as a download, audited (who, which report, which filters) and committed first."""
+def headers(table_name: str, fmt: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{file_name(table_name, fmt)}"',
+            "Cache-Control": "no-store"}
+
+
+def head(table_name: str, fmt: str) -> Response:
+    """A HEAD request's answer: the download's headers, without building the file or auditing."""
+    return Response(b"", mimetype=MEDIA_TYPES[fmt], headers=headers(table_name, fmt))
+
+
+def _audit(table: Table, fmt: str, filters: ReportFilters, actor_id: int) -> None:
     record(actor_id, "report.exported", f"report:{table.name}", format=fmt,
            filters=filters.audit_details())
     db.session.commit()
-    headers = {"Content-Disposition": f'attachment; filename="{file_name(table, fmt)}"',
-               "Cache-Control": "no-store"}
+
+
+def download(table: Table, fmt: str, title: str, filters: ReportFilters, actor_id: int) -> Response:
+    """The export as a download, audited (who, which report, which filters) and committed.
+
+    The XLSX is built first and audited once it exists (a failed build records nothing); its
+    temporary file goes when the response closes, read or not (a HEAD request, a client gone before
+    the first chunk). The CSV streams, so it is audited before its first row."""
     if fmt == "csv":
+        _audit(table, fmt, filters, actor_id)
         return Response(stream_with_context(csv_chunks(table)), mimetype=MEDIA_TYPES["csv"],
-                        headers=headers)
-    chunks, size = xlsx_chunks(table, title)
-    headers["Content-Length"] = str(size)
-    return Response(chunks, mimetype=MEDIA_TYPES["xlsx"], headers=headers)
+                        headers=headers(table.name, fmt))
+    path = xlsx_file(table, title)
+    try:
+        _audit(table, fmt, filters, actor_id)
+        size = str(os.path.getsize(path))
+        response = Response(_file_chunks(path), mimetype=MEDIA_TYPES["xlsx"],
+                            headers={**headers(table.name, fmt), "Content-Length": size})
+    except BaseException:
+        _remove(path)
+        raise
+    response.call_on_close(lambda: _remove(path))
+    return response

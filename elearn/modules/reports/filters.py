@@ -1,9 +1,14 @@
 """What every report is filtered by (unit, role, cohort, path), sorted and paged by, parsed from the
-query string and checked against the viewer's scope, and the people a filter selects."""
+query string and checked against the viewer's scope, and the people a filter selects.
+
+Each report declares the filters it reads (`reads`) and its own arguments (`extras`, e.g. the
+certificate state or the trends period); anything else in the address is ignored, so it is neither
+applied nor written to the audit trail nor offered in the filter form."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, func, select
@@ -15,9 +20,11 @@ from elearn.modules.assignments.models import Cohort, CohortMember
 from elearn.modules.auth.models import Role, User, UserRole
 from elearn.modules.courses.services import catalogue
 from elearn.modules.units.models import Unit
+from elearn.search import folded
 
 PAGE_SIZES = (25, 50, 100, 200, 500)
 DEFAULT_PAGE_SIZE = 50
+FILTERS = ("unit", "role", "cohort", "path")
 
 
 @dataclass(frozen=True)
@@ -31,16 +38,24 @@ class ReportFilters:
     descending: bool = False
     page: int = 1
     per_page: int = DEFAULT_PAGE_SIZE
+    reads: tuple[str, ...] = FILTERS  # the shared filters the report reads (and its form shows)
+    extras: tuple[tuple[str, str], ...] = ()  # the report's own arguments, as (name, value) text
+
+    def extra_arg(self, name: str) -> str | None:
+        return dict(self.extras).get(name)
 
     def query_args(self, **changes) -> dict:
-        """The filter as query-string arguments, for links, pagination and the export buttons."""
-        current = replace(self, **changes)
+        """The filter as query-string arguments, for links, pagination and the export buttons;
+        changes may name a field or one of the report's own arguments (None drops it)."""
+        names = {f.name for f in fields(self)}
+        own = dict(self.extras) | {key: value for key, value in changes.items() if key not in names}
+        current = replace(self, **{key: value for key, value in changes.items() if key in names})
         args = {"unit": current.unit_id, "role": current.role and current.role.value,
-                "cohort": current.cohort_id, "path": current.path_slug, "sort": current.sort,
+                "cohort": current.cohort_id, "path": current.path_slug, **own, "sort": current.sort,
                 "dir": "desc" if current.descending else None,
                 "page": current.page if current.page > 1 else None,
                 "per_page": current.per_page if current.per_page != DEFAULT_PAGE_SIZE else None}
-        return {key: value for key, value in args.items() if value}
+        return {key: str(value) if key in own else value for key, value in args.items() if value}
 
     def audit_details(self) -> dict:
         """What the export was filtered by, for the audit trail (no paging)."""
@@ -87,27 +102,52 @@ def _path(slug: str, default: str | None, required: bool) -> str | None:
     return slug
 
 
-def parse(args, scope: set[int] | None, *, sorts: tuple[str, ...] = ("name",),
-          path_required: bool = False, default_path: str | None = None) -> ReportFilters:
-    """The filters in the query string args; a unit or cohort outside scope is "not found" (its
-    existence is not revealed), a malformed value a clear 400. sorts: the allowed sort keys, the
-    first being the default."""
-    role = args.get("role", "").strip()
-    if role and role not in Role._value2member_map_:
+def _role(raw: str) -> Role | None:
+    raw = raw.strip()
+    if raw and raw not in Role._value2member_map_:
         raise DomainError(_l("Unknown role in the address."))
-    sort = args.get("sort", "").strip() or sorts[0]
-    if sort not in sorts:
+    return Role(raw) if raw else None
+
+
+def parse(args, scope: set[int] | None, *, reads: tuple[str, ...] = FILTERS,
+          sorts: tuple[str, ...] = ("name",), path_required: bool = False,
+          default_path: str | None = None,
+          extras: Mapping[str, Callable[[str], object]] | None = None) -> ReportFilters:
+    """The filters in the query string args; a unit or cohort outside scope is "not found" (its
+    existence is not revealed), a malformed value a clear 400. reads: the shared filters the report
+    applies (the others are ignored); sorts: the allowed sort keys, the first being the default (none:
+    the report is not sortable); extras: the report's own arguments, each parsed from its text (empty
+    included) to a value kept as text, None leaving it out."""
+    sort = args.get("sort", "").strip() or (sorts[0] if sorts else "")
+    if sorts and sort not in sorts:
         raise DomainError(_l("This report cannot be sorted that way."))
     per_page = _number(args, "per_page") or DEFAULT_PAGE_SIZE
     if per_page not in PAGE_SIZES:
         raise DomainError(_l("Choose 25, 50, 100, 200 or 500 rows per page."))
-    unit = _unit(_number(args, "unit"), scope)
-    cohort = _cohort(_number(args, "cohort"), scope)
+    unit = _unit(_number(args, "unit"), scope) if "unit" in reads else None
+    cohort = _cohort(_number(args, "cohort"), scope) if "cohort" in reads else None
+    path = _path(args.get("path", ""), default_path, path_required) if "path" in reads else None
+    own = ((name, parser(args.get(name, ""))) for name, parser in (extras or {}).items())
     return ReportFilters(unit_id=unit and unit.id, unit_path=unit and unit.path,
-                         role=Role(role) if role else None, cohort_id=cohort and cohort.id,
-                         path_slug=_path(args.get("path", ""), default_path, path_required),
-                         sort=sort, descending=args.get("dir", "") == "desc",
-                         page=max(_number(args, "page") or 1, 1), per_page=per_page)
+                         role=_role(args.get("role", "")) if "role" in reads else None,
+                         cohort_id=cohort and cohort.id, path_slug=path,
+                         sort=sort if sorts else "", descending=bool(sorts) and args.get("dir", "") == "desc",
+                         page=max(_number(args, "page") or 1, 1), per_page=per_page, reads=reads,
+                         extras=tuple((name, str(value)) for name, value in own if value is not None))
+
+
+def name_order(column, tiebreak=User.id) -> list:
+    """The one order of people's names in every report: case-insensitive and Unicode-aware on both
+    databases (unicode_lower on SQLite, lower on PostgreSQL), then the person's id so equal names keep
+    a stable order across pages. Letters sort by code point: Æ, Ø and Å after Z, but not in the Danish
+    order among themselves (Å before Æ), which would need a collation SQLite does not have."""
+    return [folded(column), tiebreak]
+
+
+def unit_order(column, descending: bool = False) -> list:
+    """By unit name (folded as names are), people without a unit last in either direction."""
+    key = folded(column)
+    return [column.is_(None), key.desc() if descending else key]
 
 
 def people(scope: set[int] | None, filters: ReportFilters) -> Select:
@@ -142,8 +182,13 @@ class Page:
         return max((self.total + self.size - 1) // self.size, 1)
 
     @property
+    def current(self) -> int:
+        """The page shown: the one asked for, or the last when the address asks past the end."""
+        return min(self.number, self.pages)
+
+    @property
     def offset(self) -> int:
-        return (min(self.number, self.pages) - 1) * self.size
+        return (self.current - 1) * self.size
 
     @property
     def first_row(self) -> int:

@@ -18,7 +18,8 @@ class Overview:
     assigned: int
     expiring_30: dict[str, int]  # path slug -> certificates expiring within 30 days
     units: int
-    uncovered_units: int  # units with no member holding a valid key-officer certificate
+    uncovered_units: int  # units with members, none of whom holds a valid key-officer certificate
+    units_without_members: int  # need no key officer: not counted as uncovered
     completions_this_month: int
 
 
@@ -32,5 +33,6 @@ def overview(scope: set[int] | None, now: datetime) -> Overview:
     this_month = trends.trends(scope, everyone, 1, now)[-1]
     return Overview(people=count(people(scope, everyone)), overdue=assignment_total.overdue,
                     assigned=assignment_total.total, expiring_30=expiring, units=len(units),
-                    uncovered_units=sum(1 for unit in units if not unit.covered),
+                    uncovered_units=coverage.uncovered(units),
+                    units_without_members=coverage.without_members(units),
                     completions_this_month=this_month.completions)

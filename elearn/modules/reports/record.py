@@ -65,7 +65,8 @@ class ModuleLine:
     title: str
     status: Status
     completed_at: datetime | None  # of the completion the status is about
-    best_score: float | None  # best graded score at that major version
+    best_score: float | None  # best graded score at the current major version (as the matrix shows)
+    completed_earlier: bool = False  # completed_at is of an older major version (status outdated)
 
 
 @dataclass(frozen=True)
@@ -130,12 +131,13 @@ def _modules(user_id: int, locale: str) -> list[ModuleLine]:
     for module in modules:
         status = states[module.slug].status
         mine = [r for r in rows if r.module_slug == module.slug]
-        current = [r for r in mine if r.major_version == module.version.major]
+        current = next((r for r in mine if r.major_version == module.version.major), None)
+        completed_at = current and current.completed_at
         if status is Status.OUTDATED:
-            current = sorted((r for r in mine if r.completed_at), key=lambda r: r.major_version)[-1:]
-        row = current[0] if current else None
-        lines.append(ModuleLine(module.slug, module.text(locale).title, status,
-                                row and row.completed_at, row and row.best_score))
+            older = max((r for r in mine if r.completed_at), key=lambda r: r.major_version, default=None)
+            completed_at = older and older.completed_at
+        lines.append(ModuleLine(module.slug, module.text(locale).title, status, completed_at,
+                                current and current.best_score, status is Status.OUTDATED))
     return lines
 
 
@@ -213,9 +215,10 @@ def _rows(data: Record) -> Iterator[tuple]:
     yield (SECTION_LABELS["person"], who.name, _l("Active") if who.active else _l("Deactivated"),
            None, "", None, "; ".join(part for part in (who.email, who.unit or "", roles) if part))
     for m in data.modules:
+        done = (_l("completed (earlier version)") if m.completed_earlier else _l("completed")) \
+            if m.completed_at else ""
         yield (SECTION_LABELS["module"], m.title, STATUS_LABELS[m.status],
-               m.completed_at and local_date(m.completed_at), _l("completed") if m.completed_at else "",
-               m.best_score, "")
+               m.completed_at and local_date(m.completed_at), done, m.best_score, "")
     for a in data.attempts:
         moment, what = (a.submitted_at, _l("submitted")) if a.submitted_at else (a.started_at, _l("started"))
         yield (SECTION_LABELS["attempt"], a.quiz, _attempt_state(a), local_date(moment), what, a.score,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 
 class Kind(enum.StrEnum):
@@ -31,3 +32,13 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     rows: Iterable[tuple]
+
+
+def percent(fraction: float | None, places: int = 0) -> float | int | None:
+    """A fraction 0..1 as a percentage rounded half up, as Excel's "0%" format shows the same number
+    (0.125 is 13%, where Python's round() would say 12): whole on screen, one decimal in the CSV.
+    The shortest decimal text of the float is rounded, as Excel rounds what it would display."""
+    if fraction is None:
+        return None
+    value = (Decimal(repr(float(fraction))) * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return int(value) if places == 0 else float(value)

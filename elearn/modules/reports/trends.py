@@ -51,9 +51,10 @@ def parse_period(raw: str | None) -> int:
     raw = (raw or "").strip()
     if not raw:
         return DEFAULT_PERIOD
-    if not raw.isdigit() or int(raw) not in PERIODS:
+    choices = {str(period): period for period in PERIODS}  # exact text: "²" is a digit int() refuses
+    if raw not in choices:
         raise DomainError(_l("Show 6, 12 or 24 months."))
-    return int(raw)
+    return choices[raw]
 
 
 def month_starts(now: datetime, count: int) -> list[date]:

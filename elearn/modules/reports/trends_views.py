@@ -3,7 +3,7 @@ below, and the CSV/XLSX export of those numbers."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,6 +12,7 @@ from elearn.clock import utcnow
 from elearn.modules.auth.decorators import coordinator_required
 from elearn.modules.reports import trends
 from elearn.modules.reports.charts import Category, Series, bar_chart
+from elearn.modules.reports.filters import ReportFilters
 from elearn.modules.reports.views import bp, export, listed, page_context, parse_filters, scope
 
 TITLE = _l("Trends")
@@ -44,11 +45,16 @@ def _charts(months: list[trends.Month]) -> dict:
     return {"completions_chart": completions, "certificates_chart": certificates}
 
 
+def _filters() -> tuple[ReportFilters, int]:
+    """The shared filters (no sort or paging) with the period in months among their extras."""
+    filters = parse_filters(sorts=(), extras={"months": trends.parse_period})
+    return filters, int(filters.extra_arg("months"))
+
+
 @bp.route("/trends", endpoint="trends")
 @coordinator_required
 def trends_report():
-    filters = parse_filters(sorts=("month",))
-    period = trends.parse_period(request.args.get("months"))
+    filters, period = _filters()
     months = trends.trends(scope(), filters, period, utcnow())
     return render_template("reports/trends.html", months=months, period=period, periods=trends.PERIODS,
                            columns=trends.COLUMNS, labels=[c.name for c in _categories(months)],
@@ -58,6 +64,5 @@ def trends_report():
 @bp.route("/trends.<fmt>", endpoint="trends_export")
 @coordinator_required
 def trends_export(fmt: str):
-    filters = parse_filters(sorts=("month",))
-    period = trends.parse_period(request.args.get("months"))
+    filters, period = _filters()
     return export(fmt, TITLE, lambda: trends.table(scope(), filters, period, utcnow()), filters)

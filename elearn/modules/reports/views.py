@@ -19,7 +19,7 @@ from elearn.modules.certification.services import certifying_paths
 from elearn.modules.reports import exports, filters
 from elearn.modules.reports.options import filter_options
 from elearn.modules.reports.overview import overview
-from elearn.modules.reports.tables import Table
+from elearn.modules.reports.tables import Table, percent
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
 
@@ -64,10 +64,20 @@ def page_context(report_filters: filters.ReportFilters, endpoint: str) -> dict:
 
 
 def export(fmt: str, title, build: Callable[[], Table], report_filters: filters.ReportFilters):
-    """The report as CSV or XLSX (404 for any other extension), audited."""
+    """The report as CSV or XLSX (404 for any other extension), audited; a HEAD request gets the
+    headers only (build() makes the Table, whose rows are read only by a download)."""
     if fmt not in exports.FORMATS:
         raise NotFound(_l("Reports download as CSV or XLSX only."))
-    return exports.download(build(), fmt, str(title), report_filters, current_user.id)
+    table = build()
+    if request.method == "HEAD":
+        return exports.head(table.name, fmt)
+    return exports.download(table, fmt, str(title), report_filters, current_user.id)
+
+
+@bp.app_template_filter("whole_percent")
+def whole_percent(fraction: float) -> int:
+    """A fraction as a whole percentage, rounded as everywhere in the reports (tables.percent)."""
+    return percent(fraction)
 
 
 @bp.route("/")

@@ -132,6 +132,37 @@ def test_page_shows_units_and_overdue_people_linked_to_their_record(client, auth
     assert page.count("<caption") == 2 and 'aria-sort="ascending"' in page
 
 
+def test_the_by_unit_table_says_it_counts_person_assignments(client, auth, world):
+    auth.login(world["coordinator"])
+    page = client.get("/reports/assignments").get_data(as_text=True)
+    table = page.split('id="by-unit-caption"')[1].split("</table>")[0]
+    assert "a person with two assignments counts twice" in table
+    assert '<th scope="col" class="number">Assignments</th>' in table and "People assigned" not in page
+    # Alpha One: Aksel's two and Alma's two assignments are four, though they are two people
+    assert re.search(r"Alpha One</th><td class=\"number\">4</td>", table)
+
+
+def test_the_share_is_rounded_half_up_as_excel_shows_it(client, auth, world, make_user):
+    """Two more people in Alpha reach its first-steps assignment, one completes it: 5 of 8 on track
+    or done is 62.5 %, shown as 63 % as Excel's "0%" shows it (round() would say 62)."""
+    read_first_steps(make_user(name="Extra done", unit=world["alpha"]))
+    make_user(name="Extra late", unit=world["alpha"])
+    db.session.commit()
+    auth.login(world["coordinator"])
+    total = client.get("/reports/assignments").get_data(as_text=True).split("<tfoot>")[1].split("</tfoot>")[0]
+    assert '<td class="number">8</td>' in total and re.search(r"63\s?%", total)
+
+
+def test_the_export_follows_the_pages_sort(client, auth, world):
+    auth.login(world["coordinator"])
+    body = client.get("/reports/assignments.csv?sort=due&dir=desc").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))[1:]
+    assert [(row[0], row[5]) for row in rows] == [
+        ("Aksel", (world["today"] + timedelta(days=10)).isoformat()),
+        ("Alma", world["today"].isoformat()), ("Anna", (world["today"] - timedelta(days=1)).isoformat()),
+        *[(name, (world["today"] - timedelta(days=3)).isoformat()) for name in ("Aksel", "Alma", "Anna")]]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_lists_every_assigned_person(client, auth, world, fmt, tmp_path):
     auth.login(world["coordinator"])

@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.assignments.models import Cohort, CohortMember
+from elearn.modules.audit.models import AuditEvent
 from elearn.modules.auth.models import Role
 from elearn.modules.certification.eligibility import (
     AwardState,
@@ -222,6 +224,14 @@ def test_the_exports_round_trip_with_dates_as_dates(client, auth, data):
     assert len(values) == 13
 
 
+def test_the_audit_keeps_the_state_the_export_was_filtered_by(client, auth, data):
+    auth.login(data["Carl"])
+    assert client.get(f"{URL}.xlsx?path=key-officer&state=expiring-30&unit={data['team'].id}").status_code == 200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.exported"))
+    assert event.details == {"format": "xlsx", "filters": {"unit": data["team"].id, "path": "key-officer",
+                                                          "state": "expiring-30", "sort": "name"}}
+
+
 def test_the_statement_count_does_not_grow_with_the_people(client, auth, make_unit, make_user):
     unit = make_unit("Budget")
     auth.login(make_user(Role.COORDINATOR, name="Coordinator", unit=unit))
@@ -252,4 +262,5 @@ def test_the_statement_count_does_not_grow_with_the_people(client, auth, make_un
 def test_malformed_paging_is_a_400_and_a_page_too_far_shows_the_last(client, auth, data):
     auth.login(data["Carl"])
     assert client.get(f"{URL}?page=x").status_code == 400
-    assert "Rows 1–12 of 12" in client.get(f"{URL}?page=999").get_data(as_text=True)
+    last = client.get(f"{URL}?page=999&per_page=25").get_data(as_text=True)
+    assert "Rows 1–12 of 12" in last and 'rel="prev"' not in last  # the shown page is the first

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -41,7 +42,7 @@ from elearn.modules.courses.catalogue import Version
 from elearn.modules.courses.services import catalogue
 from elearn.modules.progress import services as progress
 from elearn.modules.progress.models import ModuleProgress
-from elearn.modules.reports import completion
+from elearn.modules.reports import completion, record
 from elearn.modules.reports.filters import parse
 from elearn.modules.units.models import UnitKind
 from elearn.statements import counting
@@ -170,6 +171,30 @@ def test_every_cell_agrees_with_the_learners_own_page(app, data):
             own.get(states[m.slug].status.value, states[m.slug].status.value) for m in modules], name
 
 
+def test_the_learner_record_shows_what_the_matrix_shows(app, client, auth, data):
+    """Status and best score (at the current major only) agree cell by cell with the record; Dan's
+    outdated second-steps shows no score (his 80 % was at the old version) but keeps the old
+    completion date, labelled as of an earlier version."""
+    path = catalogue().path("key-officer")
+    modules = completion.path_modules(path)
+    own = {"updated": "completed"}
+    with app.test_request_context():
+        rows = list(completion.matrix_rows(None, parse(MultiDict(), None, sorts=completion.SORTS,
+                                                       path_required=True), path))
+        for row in rows:
+            lines = {m.slug: m for m in record.record(row.user_id, None, utcnow(), "en").modules}
+            assert [(own.get(lines[m.slug].status.value, lines[m.slug].status.value), lines[m.slug].best_score)
+                    for m in modules] == [(cell.status.value, cell.best_score) for cell in row.cells], row.name
+        dan = {m.slug: m for m in record.record(data["Dan"].id, None, utcnow(), "en").modules}["second-steps"]
+    assert dan.best_score is None and dan.completed_at is not None and dan.completed_earlier
+    auth.login(data["Carl"])
+    page = client.get(f"/reports/people/{data['Dan'].id}").get_data(as_text=True)
+    second = page.split("<th scope=\"row\">Second steps</th>")[1].split("</tr>")[0]
+    assert "(an earlier version)" in second and not re.search(r"80\s?%", second) and "no score" in second
+    body = client.get(f"/reports/people/{data['Dan'].id}.csv").get_data(as_text=True)
+    assert "completed (earlier version)" in body
+
+
 def test_the_page_shows_cells_in_words_with_scores_and_links_to_the_record(client, auth, data):
     auth.login(data["Carl"])
     page = client.get(f"{URL}?path=key-officer").get_data(as_text=True)
@@ -252,6 +277,13 @@ def test_paging_keeps_the_totals_over_everyone(client, auth, data, make_user):
     assert "28 people" in second
     # the totals are over everyone on both pages: 28 people, 2 + 2 + 2 started first-steps
     assert "<td>2</td><td>2</td><td>2</td><td>22</td>" in second.replace("\n", "").replace(" ", "")
+
+
+def test_a_page_past_the_end_shows_and_links_as_the_last_page(client, auth, data):
+    auth.login(data["Carl"])
+    page = client.get(f"{URL}?path=key-officer&per_page=25&page=7").get_data(as_text=True)
+    assert "Rows 1–8 of 8" in page and "Anna" in page
+    assert 'rel="prev"' not in page and 'rel="next"' not in page
 
 
 def test_the_xlsx_export_has_typed_cells(client, auth, data):

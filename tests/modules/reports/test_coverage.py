@@ -4,7 +4,7 @@ within 90 days; units without one stand out; scoping, the budget and the exports
     District  Dora (key officer, 40 days left), Carl (the coordinator)
       Team A  Anna (key officer, 200 days), Alf (revoked)
       Team B  Bea (expired), Ben (never), Gunnar (deactivated, valid)   -> no valid key officer
-      Team C  nobody                                                    -> no valid key officer
+      Team C  nobody                                                    -> no members (not uncovered)
     Elsewhere Otto (key officer)                                        (outside Carl's units)
 """
 
@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from elearn.clock import utcnow
 from elearn.extensions import db
+from elearn.modules.audit.models import AuditEvent
 from elearn.modules.auth.models import Role
 from elearn.modules.reports import coverage
 from elearn.modules.reports.filters import ReportFilters
@@ -69,16 +72,41 @@ def test_coverage_matches_the_hand_computed_figures(app, data):
 def test_the_page_makes_uncovered_units_stand_out(client, auth, data):
     auth.login(data["Carl"])
     page = client.get(URL).get_data(as_text=True)
-    assert "2 of 4 units have no valid key officer." in page
-    assert page.count("No valid key officer</strong>") == 2 and page.count('class="uncovered"') == 2
+    assert "1 of 3 units with members has no valid key officer." in page
+    assert "1 unit has no members of its own and needs no key officer." in page
+    assert page.count("No valid key officer</strong>") == 1 and page.count('class="uncovered"') == 1
+    team_c = page.split("Team C</span>")[1].split("</tr>")[0]
+    assert "No members" in team_c and "No valid key officer" not in team_c
     assert "Elsewhere" not in page and "Otto" not in page
 
 
 def test_the_unit_filter_narrows_to_a_subtree(client, auth, data):
     auth.login(data["Carl"])
     page = client.get(f"{URL}?unit={data['teams']['A'].id}").get_data(as_text=True)
-    assert "0 of 1 units have no valid key officer." in page
+    assert "0 of 1 units with members have no valid key officer." in page
+    assert "no members of" not in page
     assert "Team A</span>" in page and "Team B</span>" not in page
+
+
+def test_units_without_members_are_not_uncovered(app, data):
+    rows = coverage.coverage(None, ReportFilters(), utcnow())
+    assert [row.name for row in rows if row.uncovered] == ["Team B"]
+    assert (coverage.uncovered(rows), coverage.without_members(rows)) == (1, 1)
+
+
+def test_only_the_unit_filter_is_read_applied_and_audited(client, auth, data):
+    """Coverage reads the unit alone: a role, cohort, path or sort in the address is ignored (not a
+    404 for a cohort it would not apply, not in the audit trail, not in the form)."""
+    auth.login(data["Carl"])
+    junk = f"unit={data['teams']['A'].id}&role=admin&cohort=999999&path=nowhere&sort=name&dir=desc&x=1"
+    assert client.get(f"{URL}.csv?{junk}").status_code == 200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.exported"))
+    assert event.details == {"format": "csv", "filters": {"unit": data["teams"]["A"].id}}
+    page = client.get(f"{URL}?{junk}").get_data(as_text=True)
+    assert 'name="unit"' in page
+    assert not any(f'name="{name}"' in page for name in ("role", "cohort", "path", "per_page", "sort"))
+    links = re.findall(r'href="(/reports/coverage\.(?:csv|xlsx)[^"]*)"', page)
+    assert links == [f"/reports/coverage.{fmt}?unit={data['teams']['A'].id}" for fmt in ("csv", "xlsx")]
 
 
 def test_scoping_and_access(client, auth, data):
@@ -98,7 +126,7 @@ def test_the_exports_round_trip(client, auth, data):
     assert rows == [["Unit", "Unit code", "Part of", "People", "Valid key officers", "Expiring within 90 days",
                      "Covered"],
                     ["District", "D1", "", "2", "1", "1", "yes"], ["Team A", "TA", "District", "2", "1", "0", "yes"],
-                    ["Team B", "TB", "District", "2", "0", "0", "no"], ["Team C", "TC", "District", "0", "0", "0", "no"]]
+                    ["Team B", "TB", "District", "2", "0", "0", "no"], ["Team C", "TC", "District", "0", "0", "0", "No members"]]
     response = client.get(f"{URL}.xlsx")
     values = list(openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
     assert values[1] == ("District", "D1", None, 2, 1, 1, "yes")

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from elearn.cells import neutralise
 from elearn.extensions import db
 from elearn.modules.audit.models import AuditEvent
+from elearn.modules.auth.models import Role
 from elearn.modules.reports import exports
 from elearn.modules.reports.filters import ReportFilters
-from elearn.modules.reports.tables import Column, Kind, Table
+from elearn.modules.reports.tables import Column, Kind, Table, percent
 
 COLUMNS = (Column("name", "Name"), Column("count", "Count", Kind.INTEGER),
            Column("score", "Best score", Kind.PERCENT), Column("due", "Due", Kind.DATE),
@@ -94,7 +95,7 @@ def test_download_is_named_audited_and_complete(app, make_user, fmt):
     assert event.details == {"format": fmt, "filters": {"unit": 4, "path": "key-officer"}}
 
 
-def test_a_failed_xlsx_leaves_no_temporary_file(app, tmp_path, monkeypatch):
+def test_a_failed_xlsx_leaves_no_temporary_file(app, tmp_path, monkeypatch, make_user):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(exports.tempfile, "tempdir", str(scratch))
@@ -104,5 +105,58 @@ def test_a_failed_xlsx_leaves_no_temporary_file(app, tmp_path, monkeypatch):
         raise RuntimeError("database went away")
 
     with app.test_request_context(), pytest.raises(RuntimeError):
-        exports.xlsx_chunks(Table("x", COLUMNS, broken_rows()), "X")
+        exports.download(Table("x", COLUMNS, broken_rows()), "xlsx", "X", ReportFilters(), make_user().id)
     assert list(scratch.iterdir()) == []
+    assert db.session.scalar(select(AuditEvent)) is None  # a failed build records nothing
+
+
+@pytest.fixture
+def scratch(tmp_path, monkeypatch):
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    monkeypatch.setattr(exports.tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_an_unread_xlsx_response_removes_its_file_when_closed(app, make_user, scratch):
+    """A client gone before the first chunk: the server closes the response without reading it."""
+    with app.test_request_context():
+        response = exports.download(table(), "xlsx", "Completion", ReportFilters(), make_user().id)
+        assert len(list(scratch.iterdir())) == 1
+        response.close()
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_read_xlsx_response_removes_its_file_too(app, make_user, scratch):
+    with app.test_request_context():
+        response = exports.download(table(), "xlsx", "Completion", ReportFilters(), make_user().id)
+        assert b"".join(response.response).startswith(b"PK")
+        response.close()
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_head_request_gets_the_headers_only_unbuilt_and_unaudited(client, auth, make_user, make_unit,
+                                                                   scratch, monkeypatch, fmt):
+    def never(*args, **kwargs):
+        raise AssertionError("the file was built")
+
+    monkeypatch.setattr(exports, "write_xlsx", never)
+    monkeypatch.setattr(exports, "csv_chunks", never)
+    auth.login(make_user(Role.ADMIN))
+    for url in (f"/reports/coverage.{fmt}", f"/reports/completion.{fmt}", f"/reports/trends.{fmt}"):
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Disposition"].startswith('attachment; filename="elearn-')
+        assert response.mimetype == exports.MEDIA_TYPES[fmt].split(";")[0] and response.data == b""
+    assert db.session.scalar(select(AuditEvent)) is None
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("fraction, whole, one_decimal", [
+    (0.125, 13, "12.5"), (0.285, 29, "28.5"), (0.005, 1, "0.5"), (2 / 3, 67, "66.7"), (0.00125, 0, "0.1"),
+    (0.865, 87, "86.5"), (1.0, 100, "100"), (0.0, 0, "0")])
+def test_percentages_round_half_up_as_excel_shows_them(fraction, whole, one_decimal):
+    """Excel's "0%" shows 0.125 as 13 % (Python's round() would say 12) and 0.285 as 29 %."""
+    assert percent(fraction) == whole
+    assert exports.csv_value(Column("score", "Score", Kind.PERCENT), fraction) == one_decimal

@@ -96,3 +96,29 @@ def test_page_arithmetic():
     beyond = filters.Page(number=9, size=50, total=120)
     assert beyond.offset == 100
     assert filters.Page(1, 50, 0).first_row == 0
+
+
+def test_a_page_past_the_end_is_the_last_page():
+    beyond = filters.Page(number=9, size=50, total=120)
+    assert (beyond.current, beyond.offset, beyond.first_row, beyond.last_row) == (3, 100, 101, 120)
+    assert filters.Page(4, 50, 0).current == 1 and filters.Page(2, 50, 120).current == 2
+
+
+def test_only_the_filters_a_report_reads_are_parsed_and_kept(tree):
+    """An unread filter is neither applied nor validated nor carried in links and the audit trail."""
+    parsed = parse({"unit": str(tree["team"].id), "role": "nonsense", "cohort": "999999",
+                    "path": "nowhere", "sort": "any", "dir": "desc"}, reads=("unit",), sorts=())
+    assert (parsed.unit_id, parsed.role, parsed.cohort_id, parsed.path_slug) == (tree["team"].id, None, None,
+                                                                                  None)
+    assert parsed.audit_details() == parsed.query_args() == {"unit": tree["team"].id}
+
+
+def test_a_reports_own_arguments_travel_as_extras(tree):
+    parsed = parse({"months": "24", "state": "", "unit": str(tree["team"].id)},
+                   extras={"months": lambda raw: int(raw or 12), "state": lambda raw: raw or None})
+    assert parsed.extras == (("months", "24"),) and parsed.extra_arg("months") == "24"
+    assert parsed.query_args() == {"unit": tree["team"].id, "months": "24", "sort": "name"}
+    assert parsed.query_args(months=6, state="expired", page=2) == {
+        "unit": tree["team"].id, "months": "6", "state": "expired", "sort": "name", "page": 2}
+    assert parsed.query_args(months=None) == {"unit": tree["team"].id, "sort": "name"}
+    assert parsed.audit_details()["months"] == "24"

@@ -33,6 +33,16 @@ def test_the_coordinators_figures_count_only_their_units(figures_world):
     assert figures.completions_this_month == 2  # Anna and Alma read first-steps
 
 
+def test_units_without_members_are_not_counted_as_uncovered(client, auth, figures_world, make_unit):
+    make_unit("Alpha Staff", parent=figures_world["alpha"])  # groups nobody: needs no key officer
+    db.session.commit()
+    figures = overview(scope_unit_ids(figures_world["coordinator"]), utcnow())
+    assert (figures.units, figures.uncovered_units, figures.units_without_members) == (3, 1, 1)
+    auth.login(figures_world["coordinator"])
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "1</span>\n    unit without a valid key officer" in page and "of 2 units with members" in page
+
+
 def test_an_admin_sees_the_whole_force(figures_world):
     figures = overview(None, utcnow())
     assert figures.people == 5  # the coordinator has no unit but is a person too

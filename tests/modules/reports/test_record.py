@@ -118,8 +118,9 @@ def test_page_shows_the_record_without_any_answer(client, auth, world, ritas_his
     stored = db.session.scalars(select(AttemptQuestion.answer).where(AttemptQuestion.answer.is_not(None)))
     stored = [answer for answer in stored if len(answer) > 4]
     assert stored
+    markup_free = page.replace('aria-hidden="true"', "")  # a stored answer may be the JSON "true"
     for text in ["A pattern of unwanted contact", "One single message", "What is stalking?", *stored]:
-        assert text not in page
+        assert text not in markup_free
     assert page.count("<caption") == 5 and 'scope="row"' in page
 
 

@@ -172,6 +172,13 @@ def test_export_has_the_pages_numbers(client, auth, world, fixed_now):
     assert event.subject == "report:trends-6-months"
 
 
+def test_the_audit_says_the_period_and_only_the_filters_read(client, auth, world, fixed_now):
+    auth.login(world["coordinator"])
+    client.get(f"/reports/trends.csv?months=24&unit={world['a'].id}&sort=name&dir=desc&page=3&state=x")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.exported"))
+    assert event.details == {"format": "csv", "filters": {"unit": world["a"].id, "months": "24"}}
+
+
 def test_xlsx_export_keeps_dates_and_numbers(client, auth, world, fixed_now, tmp_path):
     auth.login(world["coordinator"])
     response = client.get("/reports/trends.xlsx?months=6")
@@ -189,6 +196,10 @@ def test_other_units_and_their_cohorts_are_not_found(client, auth, world, url):
     assert client.get(f"{url}?cohort={world['cohort_b'].id}").status_code == 404
     assert client.get(f"{url}?months=7").status_code == 400
     assert client.get(f"{url}?months=x").status_code == 400
+    for odd in ("²", "١٢", "012", "6.0", "%2B6"):  # digits int() refuses or reads differently
+        response = client.get(f"{url}?months={odd}")
+        assert response.status_code == 400, odd
+        response.close()
 
 
 def test_other_formats_are_not_found(client, auth, world):
