@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from elearn.errors import Conflict, DomainError, NotFound
 from elearn.extensions import db
@@ -19,6 +21,7 @@ from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import User
 from elearn.modules.units.models import Unit
 from elearn.modules.units.services import get_unit
+from elearn.search import folded
 
 NAME_MAX = 120
 EMAIL_HEADERS = roster.HEADER_ALIASES["email"]
@@ -64,10 +67,26 @@ def _name(name: str, unit_id: int, cohort_id: int | None) -> str:
         raise DomainError(_l("Give the cohort a name of 1–%(max)d characters.", max=NAME_MAX),
                           field="name")
     clash = db.session.scalar(select(Cohort.id).where(Cohort.unit_id == unit_id,
-                                                      func.lower(Cohort.name) == name.lower()))
+                                                      folded(Cohort.name) == name.lower()))
     if clash is not None and clash != cohort_id:
-        raise Conflict(_l("The unit already has a cohort called %(name)s.", name=name), field="name")
+        raise _name_taken(name)
     return name
+
+
+def _name_taken(name: str) -> Conflict:
+    return Conflict(_l("The unit already has a cohort called %(name)s.", name=name), field="name")
+
+
+def _save_name(cohort: Cohort, name: str) -> None:
+    """Give the cohort its name and flush it in a savepoint: a cohort of the same name saved at the
+    same moment (the unique key) is a Conflict on the name field, not a failed request."""
+    try:
+        with db.session.begin_nested():
+            cohort.name = name
+            db.session.add(cohort)
+            db.session.flush()
+    except IntegrityError:
+        raise _name_taken(name) from None
 
 
 def create_cohort(actor: User, name: str, unit_id: int) -> Cohort:
@@ -77,28 +96,26 @@ def create_cohort(actor: User, name: str, unit_id: int) -> Cohort:
     if not in_scope(scope, unit_id):
         raise NotFound(_l("No such unit."))
     unit = get_unit(unit_id)
-    cohort = Cohort(name=_name(name, unit.id, None), unit_id=unit.id, created_by_id=actor.id)
-    db.session.add(cohort)
-    db.session.flush()
+    cohort = Cohort(unit_id=unit.id, created_by_id=actor.id)
+    _save_name(cohort, _name(name, unit.id, None))
     record(actor.id, "cohort.create", f"cohort:{cohort.id}", name=cohort.name, unit_id=unit.id)
     return cohort
 
 
 def rename_cohort(actor: User, cohort: Cohort, name: str) -> Cohort:
     """Rename; raises DomainError/Conflict on the name field."""
-    old, cohort.name = cohort.name, _name(name, cohort.unit_id, cohort.id)
-    db.session.flush()
+    old = cohort.name
+    _save_name(cohort, _name(name, cohort.unit_id, cohort.id))
     record(actor.id, "cohort.rename", f"cohort:{cohort.id}", old=old, new=cohort.name)
     return cohort
 
 
 def delete_cohort(actor: User, cohort: Cohort) -> None:
-    """Remove the cohort and its memberships; raises Conflict while an assignment to it is not
-    withdrawn (withdrawn ones go with it)."""
-    live = db.session.scalar(select(func.count()).where(Assignment.cohort_id == cohort.id,
-                                                        Assignment.withdrawn_at.is_(None)))
-    if live:
-        raise Conflict(_l("The cohort has assignments; withdraw them first."))
+    """Remove the cohort and its memberships; raises Conflict once anything was assigned to it,
+    withdrawn or not, since deleting the cohort would delete those assignments' history."""
+    if db.session.scalar(select(exists().where(Assignment.cohort_id == cohort.id))):
+        raise Conflict(_l("The cohort cannot be deleted: it has assignments (withdrawn ones too), and "
+                          "their history is kept. Rename it or remove its members instead."))
     record(actor.id, "cohort.delete", f"cohort:{cohort.id}", name=cohort.name)
     db.session.delete(cohort)
     db.session.flush()
@@ -117,11 +134,12 @@ def _member_ids(cohort: Cohort) -> set[int]:
     return set(db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)))
 
 
-def refusal(user: User, unit: Unit, scope: set[int] | None):
-    """Why user cannot be in a cohort of unit for a coordinator with scope (None when they can).
-    People outside scope are named by e-mail only: their name is not the coordinator's to see."""
-    if not in_scope(scope, user.unit_id):
-        return _l("%(email)s is not in your units.", email=user.email)
+def refusal(user: User | None, email: str, unit: Unit, scope: set[int] | None):
+    """Why the person with this e-mail address (user, None when there is none) cannot be in a
+    cohort of unit for a coordinator with scope (None when they can). An unknown address and a
+    person outside scope get the same answer, so the form cannot tell which addresses have accounts."""
+    if user is None or not in_scope(scope, user.unit_id):
+        return _l("No one in your units has the e-mail address %(email)s.", email=email)
     if not user.active:
         return _l("%(name)s's account is deactivated.", name=user.name)
     if user.unit is None or not user.unit.path.startswith(unit.path):
@@ -134,14 +152,11 @@ def add_member(actor: User, cohort: Cohort, email: str) -> User:
     when they are unknown, inactive, outside the cohort's unit or the actor's scope, or already in."""
     address = accounts.normalize_email(email)
     user = accounts.find_user_by_email(address)
-    if user is None:
-        raise DomainError(_l("No account has the e-mail address %(email)s.", email=address), field="email")
-    problem = refusal(user, get_unit(cohort.unit_id), accounts.scope_unit_ids(actor))
+    problem = refusal(user, address, get_unit(cohort.unit_id), accounts.scope_unit_ids(actor))
     if problem:
         raise DomainError(problem, field="email")
-    if user.id in _member_ids(cohort):
+    if not _insert(actor, cohort, [user.id], "cohort.add_member"):
         raise Conflict(_l("%(name)s is already in the cohort.", name=user.name), field="email")
-    _insert(actor, cohort, [user.id], "cohort.add_member")
     return user
 
 
@@ -156,11 +171,19 @@ def remove_member(actor: User, cohort: Cohort, user_id: int) -> None:
     record(actor.id, "cohort.remove_member", f"cohort:{cohort.id}", user_id=user_id)
 
 
-def _insert(actor: User, cohort: Cohort, user_ids: Iterable[int], action: str) -> None:
-    user_ids = list(user_ids)
-    db.session.add_all(CohortMember(cohort_id=cohort.id, user_id=user_id) for user_id in user_ids)
-    db.session.flush()
-    record(actor.id, action, f"cohort:{cohort.id}", user_ids=user_ids)
+def _insert(actor: User, cohort: Cohort, user_ids: Iterable[int], action: str) -> list[int]:
+    """Add the members not in yet (ON CONFLICT DO NOTHING, so the same person added twice at the
+    same moment is no error); the ids added, which the audit records."""
+    rows = [{"cohort_id": cohort.id, "user_id": user_id} for user_id in user_ids]
+    if not rows:
+        return []
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (dialect.insert(CohortMember).on_conflict_do_nothing(index_elements=["cohort_id", "user_id"])
+            .returning(CohortMember.user_id))
+    added = sorted(db.session.scalars(stmt, rows))
+    if added:
+        record(actor.id, action, f"cohort:{cohort.id}", user_ids=added)
+    return added
 
 
 @dataclass(frozen=True)
@@ -225,8 +248,7 @@ def plan_import(actor: User, cohort: Cohort, text: str) -> ImportPlan:
     additions, already = [], []
     for line, email in checked:
         user = users.get(email)
-        problem = _l("no account has the e-mail address %(email)s", email=email) if user is None \
-            else refusal(user, unit, scope)
+        problem = refusal(user, email, unit, scope)
         if problem:
             problems.append(RowProblem(line, problem))
             continue

@@ -152,3 +152,12 @@ def get_assignment(assignment_id: int, scope: set[int] | None) -> Assignment:
     if assignment is None:
         raise NotFound(_l("No such assignment."))
     return assignment
+
+
+def get_manageable(assignment_id: int, scope: set[int] | None) -> Assignment:
+    """The assignment if the viewer may manage (withdraw) it; NotFound otherwise, also for one they
+    see only because it reaches their people."""
+    assignment = get_assignment(assignment_id, scope)
+    if not manageable(assignment, scope):
+        raise NotFound(_l("No such assignment."))
+    return assignment

@@ -87,7 +87,7 @@ def show(assignment_id: int):
 @bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])
 @coordinator_required
 def withdraw(assignment_id: int):
-    assignment = services.get_assignment(assignment_id, _scope())
+    assignment = services.get_manageable(assignment_id, _scope())
     if act(lambda: services.withdraw(current_user, assignment, utcnow())):
         flash(_("The assignment is withdrawn."), "success")
         return redirect(url_for("assignments.index"))
