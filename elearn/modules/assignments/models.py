@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from elearn.clock import utcnow
@@ -52,12 +52,19 @@ class Audience(enum.StrEnum):
     COHORT = "cohort"  # the cohort's members, including members added later
 
 
+AUDIENCE_COLUMN = (
+    "(audience = 'person' AND user_id IS NOT NULL AND unit_id IS NULL AND cohort_id IS NULL)"
+    " OR (audience = 'unit' AND unit_id IS NOT NULL AND user_id IS NULL AND cohort_id IS NULL)"
+    " OR (audience = 'cohort' AND cohort_id IS NOT NULL AND user_id IS NULL AND unit_id IS NULL)")
+
+
 class Assignment(db.Model):
     """Who must do what by when. The audience is resolved when read, so a newcomer to the unit or the
     cohort is assigned too; exactly one of user_id, unit_id and cohort_id is set, as audience says."""
 
     __tablename__ = "assignment"
-    __table_args__ = (Index("ix_assignment_target", "target_kind", "target_slug"),)
+    __table_args__ = (Index("ix_assignment_target", "target_kind", "target_slug"),
+                      CheckConstraint(AUDIENCE_COLUMN, name="audience_column"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_kind: Mapped[TargetKind] = mapped_column(_enum(TargetKind))

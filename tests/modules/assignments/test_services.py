@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from elearn.errors import Conflict, DomainError, NotFound
 from elearn.extensions import db
@@ -264,3 +265,19 @@ def test_an_unreadable_file_is_refused_as_a_whole(world, data):
     cohort = cohorts.create_cohort(world.coordinator, "Horsens", world.team1.id)
     with pytest.raises(DomainError):
         cohorts.plan_import(world.coordinator, cohort, roster.decode(data))
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("columns", [
+    {"audience": Audience.PERSON, "user_id": "anna", "unit_id": "team1"},  # two set
+    {"audience": Audience.UNIT, "user_id": "anna"},  # the wrong one
+    {"audience": Audience.COHORT},  # none
+])
+def test_the_database_refuses_an_assignment_whose_columns_do_not_match_its_audience(world, columns):
+    values = {"anna": world.anna.id, "team1": world.team1.id}
+    assignment = Assignment(target_kind=TargetKind.MODULE, target_slug="first-steps", due_on=world.today,
+                            **{key: values.get(value, value) for key, value in columns.items()})
+    db.session.add(assignment)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
