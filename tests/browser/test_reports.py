@@ -55,6 +55,13 @@ def test_the_completion_matrix_with_a_hundred_rows_is_accessible(page, people, s
     page.wait_for_url("**dir=desc**")
     assert page.locator("th[aria-sort=descending]").inner_text().startswith("Unit")
 
+    page.goto("/reports/completion?path=key-officer&per_page=25")
+    page.emulate_media(media="print")
+    assert page.get_by_text("Rows 1–25 of").is_visible()  # which rows this paper holds
+    assert not page.get_by_role("link", name="Next page").is_visible()
+    assert page.locator("table.matrix td").first.evaluate("td => getComputedStyle(td).whiteSpace") == "normal"
+    page.emulate_media(media="screen")
+
 
 def _history(learner_email: str) -> int:
     """The learner completed modules this month and two months ago, and holds a certificate issued
@@ -94,6 +101,10 @@ def test_trend_charts_assignments_and_the_learner_record_are_accessible(page, pe
     assert figure.bounding_box()["width"] <= 375  # the chart scrolls inside its figure instead
     assert figure.evaluate("f => f.scrollWidth > f.clientWidth")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('svg.chart')].flatMap(svg =>
+        [...svg.querySelectorAll('text')].map(text => parseFloat(getComputedStyle(text).fontSize)
+            * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width)))""")
+    assert smallest >= 10.9  # the chart scrolls sideways rather than shrink its text below 11px
     assert_accessible(page)
 
     page.set_viewport_size({"width": 1280, "height": 800})
@@ -124,3 +135,18 @@ def test_the_coordinators_reports_page_shows_what_to_act_on(page, people, seed, 
     figures.get_by_role("link", name="2 overdue assignments").click()
     page.wait_for_url("**/reports/assignments")
     assert page.get_by_role("table", name="Everyone with an overdue assignment").locator("tbody tr").count() == 2
+
+
+def test_the_certification_and_coverage_pages_are_accessible(page, people, seed, assert_accessible):
+    seed(_history, people["learner"])
+    log_in(page, people["admin"])
+    page.goto("/reports/certification?path=key-officer")
+    assert page.get_by_role("table", name="People and their certificate for Key officer").is_visible()
+    assert_accessible(page)
+    page.goto("/reports/coverage")
+    assert page.get_by_role("table", name="Valid key officers per unit").is_visible()
+    assert "units with members" in page.locator("p.coverage-summary").inner_text()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    assert_accessible(page)

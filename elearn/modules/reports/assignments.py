@@ -22,6 +22,7 @@ from elearn.modules.assignments.models import TargetKind
 from elearn.modules.assignments.pages import KIND_LABELS, STATE_LABELS
 from elearn.modules.assignments.queries import AssignmentState, state_of, statuses, target_title
 from elearn.modules.auth.models import User
+from elearn.modules.certification.directory import unit_labels
 from elearn.modules.courses.services import catalogue
 from elearn.modules.reports.filters import Page, ReportFilters, count, name_order, people, unit_order
 from elearn.modules.reports.tables import Column, Kind, Table
@@ -39,7 +40,7 @@ COLUMNS = (Column("name", _l("Name")), Column("email", _l("E-mail")), Column("un
 class UnitLine:
     unit_id: int | None
     name: str | None  # None: people without a unit
-    depth: int
+    label: str | None  # the unit with the units above it ("District › Team 1"), as coverage shows them
     completed: int = 0
     on_track: int = 0
     overdue: int = 0
@@ -78,7 +79,9 @@ def _statuses(scope: set[int] | None, filters: ReportFilters, now: datetime):
 
 def by_unit(scope: set[int] | None, filters: ReportFilters, now: datetime) -> list[UnitLine]:
     """A line per unit that has assigned people (the person's own unit), in tree order, people
-    without a unit last. One grouped statement for the counts, one for the unit tree."""
+    without a unit last, each named with the units above it (a tree with units left out, having no
+    one assigned, cannot mislead). One grouped statement for the counts, one for the unit tree, one
+    for the names above."""
     status = _statuses(scope, filters, now)
     grouped = (select(User.unit_id, status.c.completed, status.c.due_on, func.count())
                .join(User, User.id == status.c.user_id)
@@ -90,13 +93,15 @@ def by_unit(scope: set[int] | None, filters: ReportFilters, now: datetime) -> li
     if not counts:
         return []
     unit_rows = db.session.scalars(select(Unit) if scope is None else select(Unit).where(Unit.id.in_(scope)))
-    order = [(row.unit.id, row.unit.name, row.depth) for row in units.tree(unit_rows)]
-    return [UnitLine(unit_id, name, depth, *(counts[unit_id][state] for state in AssignmentState))
-            for unit_id, name, depth in [*order, (None, None, 0)] if unit_id in counts]
+    order = [(row.unit.id, row.unit.name, row.unit.path) for row in units.tree(unit_rows)
+             if row.unit.id in counts]
+    labels = unit_labels(path for _id, _name, path in order)
+    return [UnitLine(unit_id, name, labels.get(path), *(counts[unit_id][state] for state in AssignmentState))
+            for unit_id, name, path in [*order, (None, None, None)] if unit_id in counts]
 
 
 def total(lines: list[UnitLine]) -> UnitLine:
-    return UnitLine(None, None, 0, sum(line.completed for line in lines),
+    return UnitLine(None, None, None, sum(line.completed for line in lines),
                     sum(line.on_track for line in lines), sum(line.overdue for line in lines))
 
 

@@ -39,9 +39,10 @@ REPORTS: list[ReportLink] = []
 
 
 def listed(endpoint: str, label, description) -> None:
-    """Put a report on the landing page (each report's views module calls this once)."""
+    """Put a report on the landing page (each report's views module calls this once); one not in
+    ORDER goes last rather than stop the app from starting."""
     REPORTS.append(ReportLink(endpoint, label, description))
-    REPORTS.sort(key=lambda report: ORDER.index(report.endpoint))
+    REPORTS.sort(key=lambda report: ORDER.index(report.endpoint) if report.endpoint in ORDER else len(ORDER))
 
 
 def scope() -> set[int] | None:

@@ -86,7 +86,7 @@ def test_states_per_unit_are_counted_in_the_persons_own_unit(world):
     scope = {world["alpha"].id, world["alpha_one"].id}
     lines = report.by_unit(scope, ReportFilters(), utcnow())
     assert counts(lines) == [("Alpha", 1, 0, 1), ("Alpha One", 1, 2, 1)]
-    assert [line.depth for line in lines] == [0, 1]
+    assert [line.label for line in lines] == ["Alpha", "Alpha › Alpha One"]
     assert [round(line.on_track_or_done, 3) for line in lines] == [0.5, 0.75]
     total = report.total(lines)
     assert (total.total, total.completed, total.on_track, total.overdue) == (6, 2, 2, 2)
@@ -139,7 +139,7 @@ def test_the_by_unit_table_says_it_counts_person_assignments(client, auth, world
     assert "a person with two assignments counts twice" in table
     assert '<th scope="col" class="number">Assignments</th>' in table and "People assigned" not in page
     # Alpha One: Aksel's two and Alma's two assignments are four, though they are two people
-    assert re.search(r"Alpha One</th><td class=\"number\">4</td>", table)
+    assert re.search(r"Alpha › Alpha One</th><td class=\"number\">4</td>", table)
 
 
 def test_the_share_is_rounded_half_up_as_excel_shows_it(client, auth, world, make_user):

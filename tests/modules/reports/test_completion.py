@@ -205,6 +205,7 @@ def test_the_page_shows_cells_in_words_with_scores_and_links_to_the_record(clien
     assert "Otto" not in page and "Gunnar" not in page and "Elsewhere" not in page
     assert "8 people" in page
     assert "District › Team 1" in page and "33%" in page
+    assert "Completed every module</th>" in page and "Completed the path" not in page
 
 
 def test_the_path_defaults_to_the_first_in_the_catalogue(client, auth, data):

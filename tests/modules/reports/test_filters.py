@@ -8,6 +8,7 @@ from elearn.extensions import db
 from elearn.modules.assignments.models import Cohort, CohortMember
 from elearn.modules.auth.models import Role
 from elearn.modules.reports import filters
+from elearn.modules.reports.options import filter_options
 from elearn.modules.units.models import UnitKind
 
 
@@ -122,3 +123,15 @@ def test_a_reports_own_arguments_travel_as_extras(tree):
         "unit": tree["team"].id, "months": "6", "state": "expired", "sort": "name", "page": 2}
     assert parsed.query_args(months=None) == {"unit": tree["team"].id, "sort": "name"}
     assert parsed.audit_details()["months"] == "24"
+
+
+def test_cohort_options_name_their_unit_and_sort_by_name_then_id(tree, make_unit):
+    second = Cohort(name="recruits", unit_id=tree["team"].id)
+    early = Cohort(name="Alpha class", unit_id=tree["district"].id)
+    db.session.add_all([second, early])
+    db.session.commit()
+    assert filter_options(None, "en").cohorts == [(early.id, "Alpha class (District)"),
+                                                  (tree["cohort"].id, "Recruits (Elsewhere)"),
+                                                  (second.id, "recruits (Team)")]
+    scoped = filter_options({tree["district"].id, tree["team"].id}, "en").cohorts
+    assert [name for _id, name in scoped] == ["Alpha class (District)", "recruits (Team)"]

@@ -7,6 +7,7 @@ from elearn.clock import utcnow
 from elearn.extensions import db
 from elearn.modules.auth.models import Role
 from elearn.modules.auth.services import scope_unit_ids
+from elearn.modules.reports import views
 from elearn.modules.reports.overview import overview
 from tests.modules.reports.budget import statement_counts
 from tests.modules.reports.test_assignments_report import world  # noqa: F401  (the data set)
@@ -58,6 +59,8 @@ def test_the_page_links_each_figure_to_its_report(client, auth, figures_world):
     assert "/reports/certification?path=key-officer&amp;state=expiring-30" in page
     assert "1</span>\n    unit without a valid key officer" in page
     assert "Bo" not in page
+    # each figure to act on says so in words, not only by its red edge; this month's count does not
+    assert page.count('class="figure attention"') == page.count("Needs attention</strong>") == 3
 
 
 def test_learners_may_not_see_it(client, auth, figures_world):
@@ -75,3 +78,11 @@ def test_the_statement_count_does_not_grow_with_people(client, auth, make_user, 
 
     first, second = statement_counts(client, grow)
     assert first == second <= 25
+
+
+def test_a_report_missing_from_the_order_is_listed_last(monkeypatch):
+    monkeypatch.setattr(views, "REPORTS", list(views.REPORTS))
+    views.listed("reports.someday", "Someday", "Not in ORDER yet.")
+    views.listed("reports.completion", "Again", "Still first.")
+    assert [report.endpoint for report in views.REPORTS][-1] == "reports.someday"
+    assert views.REPORTS[0].endpoint == "reports.completion"
