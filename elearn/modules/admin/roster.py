@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -29,6 +30,7 @@ ROLE_ALIASES = {
     "admin": Role.ADMIN, "administrator": Role.ADMIN,
 }
 MAX_ROWS = 50_000
+SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)  # Excel's first line naming the separator
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,13 @@ class RosterPlan:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 as Danish Excel writes it."""
+    """UTF-16 with a BOM (Excel's "Unicode text"), UTF-8 (with or without BOM), else Windows-1252
+    as Danish Excel writes it."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -108,19 +116,49 @@ def _row(line: int, cells: list[str], columns: dict[str, int]) -> RosterRow:
     return RosterRow(line, name, email, unit, _roles(cells[columns["roles"]]))
 
 
+class _Reader:
+    """A csv reader that starts after the lines skipped before the header, numbering lines as the
+    file does."""
+
+    def __init__(self, text: str, skipped: int, delimiter: str):
+        source = io.StringIO(text)
+        for _ in range(skipped):
+            source.readline()
+        self._reader = csv.reader(source, delimiter=delimiter)
+        self._skipped = skipped
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        return next(self._reader)
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num + self._skipped
+
+
 def parse_csv(text: str, parse_rows):
     """parse_rows(reader) over the CSV text, separated by whichever of ; , or tab its header line
-    uses most (Danish Excel writes ;). Raises DomainError for an empty or unreadable file."""
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    uses most (Danish Excel writes ;), or as an Excel `sep=;` first line says. Blank lines before
+    the header are skipped. Raises DomainError for an empty or unreadable file."""
+    lines = io.StringIO(text).readlines()  # split at \n only, as the csv reader reads
+    skipped = next((number for number, line in enumerate(lines) if line.strip()), len(lines))
+    if skipped == len(lines):
         raise DomainError(_l("The file is empty."))
-    delimiter = max(";,\t", key=lines[0].count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    declared = SEP_LINE.fullmatch(lines[skipped].strip())
+    if declared:
+        skipped += 1
+    header = lines[skipped] if skipped < len(lines) else ""
+    delimiter = declared.group(1) if declared else max(";,\t", key=header.count)
+    reader = _Reader(text, skipped, delimiter)
     try:
         return parse_rows(reader)
+    except StopIteration:
+        raise DomainError(_l("The file is empty.")) from None
     except csv.Error as error:
-        raise DomainError(_l("Line %(line)d: the file cannot be read as CSV (%(reason)s).",
-                             line=reader.line_num, reason=str(error))) from error
+        raise DomainError(_l("Line %(line)d: the file cannot be read as CSV (a field is very long, or a "
+                             "line break is out of place).", line=reader.line_num)) from error
 
 
 def parse(text: str) -> tuple[list[RosterRow], list[RowProblem]]:

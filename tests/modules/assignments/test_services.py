@@ -281,3 +281,26 @@ def test_the_database_refuses_an_assignment_whose_columns_do_not_match_its_audie
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize(("data", "line"), [
+    ("sep=;\r\nnavn;email\r\nAnna;anna@politi.example\r\n".encode("cp1252"), 3),  # Excel's separator line
+    (b"\r\n\r\nemail,name\r\nanna@politi.example,Anna\r\n", 4),  # blank lines before the header
+    ("\ufeffemail\tnavn\r\nanna@politi.example\tAnna Jensen\r\n".encode("utf-16-le"), 2),  # "Unicode text"
+    ("email;navn\r\nanna@politi.example;Anna Jensen\r\n".encode("utf-16"), 2),
+])
+def test_the_import_reads_what_excel_writes(world, data, line):
+    cohort = cohorts.create_cohort(world.coordinator, "Horsens", world.team1.id)
+    plan = cohorts.plan_import(world.coordinator, cohort, roster.decode(data))
+    assert [(row.line, row.email) for row in plan.additions] == [(line, "anna@politi.example")]
+    assert not plan.problems
+
+
+@pytest.mark.parametrize("text", ["email\r\nanna@politi.example\r\n" + "x" * 200_000 + "\r\n",
+                                  "email\r\nanna@politi.example\r\nbo@\rpoliti.example\r\n"])
+def test_a_file_the_csv_reader_refuses_gets_a_translatable_message_with_its_line(world, text):
+    cohort = cohorts.create_cohort(world.coordinator, "Horsens", world.team1.id)
+    with pytest.raises(DomainError) as error:
+        cohorts.plan_import(world.coordinator, cohort, text)
+    assert str(error.value.message) == ("Line 3: the file cannot be read as CSV (a field is very long, or a "
+                                        "line break is out of place).")
