@@ -49,9 +49,12 @@ class CohortRow:
 
 
 def cohorts_in_scope(scope: set[int] | None) -> list[CohortRow]:
-    """The cohorts of the units in scope with their unit's name and member count (one query)."""
-    members = (select(CohortMember.cohort_id, func.count().label("n"))
-               .group_by(CohortMember.cohort_id).subquery())
+    """The cohorts of the units in scope with their unit's name and how many of their members the
+    viewer may see (people in scope, as the cohort's page lists them), in one query."""
+    members = select(CohortMember.cohort_id, func.count().label("n")).group_by(CohortMember.cohort_id)
+    if scope is not None:
+        members = members.join(User, User.id == CohortMember.user_id).where(User.unit_id.in_(scope))
+    members = members.subquery()
     stmt = (select(Cohort, Unit.name, func.coalesce(members.c.n, 0))
             .join(Unit, Unit.id == Cohort.unit_id)
             .outerjoin(members, members.c.cohort_id == Cohort.id)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from elearn.extensions import db
 from elearn.modules.assignments import cohorts
 from elearn.modules.assignments.models import Assignment, CohortMember, TargetKind
+from elearn.statements import counting
 from tests.modules.assignments.conftest import assign, cohort_of, complete
 
 
@@ -154,3 +155,23 @@ def test_the_dashboard_has_no_assignment_section_without_assignments(world, clie
 def test_coordinators_get_an_assignments_shortcut(world, client, auth):
     auth.login(world.coordinator)
     assert 'href="/assignments"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_cohort_pages_count_only_members_in_scope_and_load_members_in_flat_statements(
+        world, client, auth, make_user):
+    group = cohort_of(world.district, world.anna, world.bo, world.carl, name="Hold 1")
+    world.bo.unit_id = world.other.id  # moved to another district since: out of the coordinator's sight
+    db.session.commit()
+    auth.login(world.coordinator)
+    listing = client.get("/cohorts").get_data(as_text=True)
+    assert "<td>2</td>" in listing and "<td>3</td>" not in listing
+    with counting(db.engine) as few:
+        assert client.get(f"/cohorts/{group.id}").status_code == 200
+    for number in range(15):
+        db.session.add(CohortMember(cohort_id=group.id, user_id=make_user(name=f"Extra {number}",
+                                                                           unit=world.team2).id))
+    db.session.commit()
+    with counting(db.engine) as many:
+        page = client.get(f"/cohorts/{group.id}").get_data(as_text=True)
+    assert "Extra 14" in page and "Patrulje Vejle" in page
+    assert many.count == few.count
