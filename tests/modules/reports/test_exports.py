@@ -15,6 +15,7 @@ from elearn.modules.auth.models import Role
 from elearn.modules.reports import exports
 from elearn.modules.reports.filters import ReportFilters
 from elearn.modules.reports.tables import Column, Kind, Table, percent
+from elearn.statements import counting
 
 COLUMNS = (Column("name", "Name"), Column("count", "Count", Kind.INTEGER),
            Column("score", "Best score", Kind.PERCENT), Column("due", "Due", Kind.DATE),
@@ -145,7 +146,9 @@ def test_a_head_request_gets_the_headers_only_unbuilt_and_unaudited(client, auth
     monkeypatch.setattr(exports, "csv_chunks", never)
     auth.login(make_user(Role.ADMIN))
     for url in (f"/reports/coverage.{fmt}", f"/reports/completion.{fmt}", f"/reports/trends.{fmt}"):
-        response = client.head(url)
+        with counting(db.engine) as log:
+            response = client.head(url)
+        assert log.count == 1, url  # the viewer (an admin: no scope, no unit filter): no report query
         assert response.status_code == 200, url
         assert response.headers["Content-Disposition"].startswith('attachment; filename="elearn-')
         assert response.mimetype == exports.MEDIA_TYPES[fmt].split(";")[0] and response.data == b""
