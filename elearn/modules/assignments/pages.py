@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from elearn.clock import local_date
 from elearn.extensions import db
@@ -57,22 +57,24 @@ def _audience_label(assignment: Assignment, person: str | None, unit: str | None
     return _("Cohort %(name)s", name=cohort)
 
 
-def assignment_lines(scope: set[int] | None, now: datetime, locale: str,
-                     assignment_id: int | None = None) -> list[AssignmentLine]:
-    """The live assignments the viewer sees, by due date, with the state counts of the people in
-    their scope (two statements whatever the number of assignments and people)."""
+def _shown(scope: set[int] | None, assignment_id: int | None) -> list:
     shown = [Assignment.withdrawn_at.is_(None), visible(scope)]
     if assignment_id is not None:
         shown.append(Assignment.id == assignment_id)
-    stmt = (select(Assignment, User.name, User.unit_id, Unit.name, Cohort.name, Cohort.unit_id)
+    return shown
+
+
+def _lines_query(shown: list) -> Select:
+    return (select(Assignment, User.name, User.unit_id, Unit.name, Cohort.name, Cohort.unit_id)
             .outerjoin(User, User.id == Assignment.user_id)
             .outerjoin(Unit, Unit.id == Assignment.unit_id)
             .outerjoin(Cohort, Cohort.id == Assignment.cohort_id)
             .where(*shown).order_by(Assignment.due_on, Assignment.id))
-    counts = {row.assignment_id: row for row in db.session.execute(queries.state_counts(
-        now, people_in(scope), select(Assignment.id).where(*shown)))}
+
+
+def _lines(rows, counts: dict, scope: set[int] | None, locale: str) -> list[AssignmentLine]:
     lines = []
-    for assignment, person, person_unit, unit, cohort, cohort_unit in db.session.execute(stmt):
+    for assignment, person, person_unit, unit, cohort, cohort_unit in rows:
         unit_id = {Audience.PERSON: person_unit, Audience.UNIT: assignment.unit_id,
                    Audience.COHORT: cohort_unit}[assignment.audience]
         manageable = scope is None or in_scope(scope, unit_id)
@@ -85,6 +87,33 @@ def assignment_lines(scope: set[int] | None, now: datetime, locale: str,
     return lines
 
 
+def _counts(scope: set[int] | None, now: datetime, assignment_ids) -> dict:
+    return {row.assignment_id: row for row in db.session.execute(
+        queries.state_counts(now, people_in(scope), assignment_ids))}
+
+
+def assignment_lines(scope: set[int] | None, now: datetime, locale: str,
+                     assignment_id: int | None = None) -> list[AssignmentLine]:
+    """The live assignments the viewer sees (or the one of assignment_id), by due date, with the
+    state counts of the people in their scope (two statements whatever the number of assignments
+    and people)."""
+    shown = _shown(scope, assignment_id)
+    counts = _counts(scope, now, select(Assignment.id).where(*shown))
+    return _lines(db.session.execute(_lines_query(shown)), counts, scope, locale)
+
+
+def assignment_page(scope: set[int] | None, now: datetime, locale: str, page: int) -> Page:
+    """One page (PAGE_SIZE) of `assignment_lines`, the counts made for that page's assignments only
+    (three statements)."""
+    query = _lines_query(_shown(scope, None))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    counts = _counts(scope, now, [row[0].id for row in rows]) if rows else {}
+    return Page(_lines(rows, counts, scope, locale), page, pages, total)
+
+
 @dataclass(frozen=True)
 class PersonLine:
     name: str
@@ -94,14 +123,14 @@ class PersonLine:
 
 
 @dataclass(frozen=True)
-class PeoplePage:
-    items: list[PersonLine]
+class Page:
+    items: list
     page: int
     pages: int
     total: int
 
 
-def people_page(assignment_id: int, scope: set[int] | None, now: datetime, page: int) -> PeoplePage:
+def people_page(assignment_id: int, scope: set[int] | None, now: datetime, page: int) -> Page:
     """One page of the people the assignment reaches in the viewer's scope (two statements)."""
     query = queries.people(now, assignment_id, people_in(scope))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -112,7 +141,7 @@ def people_page(assignment_id: int, scope: set[int] | None, now: datetime, page:
     for row in db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)):
         state = state_of(row.completed, row.due_on, today)
         items.append(PersonLine(row.name, row.unit_name or "—", state, STATE_LABELS[state]))
-    return PeoplePage(items, page, pages, total)
+    return Page(items, page, pages, total)
 
 
 def target_choices(locale: str) -> list[tuple[str, str]]:

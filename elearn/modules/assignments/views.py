@@ -37,8 +37,9 @@ def _scope():
 @bp.route("/assignments")
 @coordinator_required
 def index():
-    lines = pages.assignment_lines(_scope(), utcnow(), str(get_locale()))
-    return render_template("assignments/index.html", lines=lines)
+    page = pages.assignment_page(_scope(), utcnow(), str(get_locale()),
+                                 request.args.get("page", 1, type=bounded_int) or 1)
+    return render_template("assignments/index.html", page=page)
 
 
 def _assignment_form(scope) -> AssignmentForm:

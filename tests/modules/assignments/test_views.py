@@ -2,12 +2,13 @@
 CSRF, the CSV import's preview and confirm, and the dashboard's order and overdue mark."""
 
 import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from elearn.extensions import db
-from elearn.modules.assignments import cohorts
+from elearn.modules.assignments import cohorts, pages
 from elearn.modules.assignments.models import Assignment, CohortMember, TargetKind
 from elearn.statements import counting
 from tests.modules.assignments.conftest import assign, cohort_of, complete
@@ -175,3 +176,31 @@ def test_the_cohort_pages_count_only_members_in_scope_and_load_members_in_flat_s
         page = client.get(f"/cohorts/{group.id}").get_data(as_text=True)
     assert "Extra 14" in page and "Patrulje Vejle" in page
     assert many.count == few.count
+
+
+def test_the_assignment_list_is_paged_by_fifty_in_flat_statements(world, client, auth):
+    auth.login(world.coordinator)
+    for days in range(55):
+        assign(TargetKind.MODULE, "first-steps", world.today + timedelta(days=days), unit=world.team2)
+    first = client.get("/assignments").get_data(as_text=True)
+    assert len(re.findall(r'href="/assignments/\d+"', first)) == 50 and "Page 1 of 2" in first and 'rel="next"' in first
+    second = client.get("/assignments?page=2").get_data(as_text=True)
+    assert len(re.findall(r'href="/assignments/\d+"', second)) == 5 and 'rel="prev"' in second
+    assert client.get("/assignments?page=x").status_code == 200
+    assert client.get("/assignments?page=99999999999").status_code == 200
+    scope = {world.team2.id}
+    with counting(db.engine) as log:
+        page = pages.assignment_page(scope, world.now, "en", 2)
+    assert (page.total, len(page.items), log.count) == (55, 5, 3), [s[:80] for s in log.statements]
+    assert all(line.on_track == 1 for line in page.items)  # Bo, counted for this page's assignments
+
+
+def test_the_people_of_an_assignment_are_paged(world, client, auth, make_user):
+    for number in range(50):
+        make_user(name=f"Extra {number:02d}", unit=world.team2)
+    assignment = assign(TargetKind.MODULE, "first-steps", world.today, unit=world.team2)
+    auth.login(world.coordinator)
+    first = client.get(f"/assignments/{assignment.id}").get_data(as_text=True)
+    assert "Page 1 of 2" in first and f'href="/assignments/{assignment.id}?page=2" rel="next"' in first
+    second = client.get(f"/assignments/{assignment.id}?page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and "Extra 49" in second
