@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from elearn.clock import local_date
 from elearn.extensions import db
-from elearn.modules.assignments.models import Assignment, AssignmentNotice, NoticeKind, TargetKind
-from elearn.modules.assignments.queries import statuses, target_title
+from elearn.modules.assignments.models import Assignment, AssignmentNotice, NoticeKind
+from elearn.modules.assignments.queries import statuses, target_endpoint, target_title
 from elearn.modules.auth.models import User
 from elearn.modules.outbox.services import absolute_url, queue_rendered, recipient_locale, render_many
 
@@ -137,9 +137,7 @@ def _send(messages: list[_Message], recorded: dict[tuple[int, int], int]) -> int
 
 
 def _url(assignment: Assignment) -> str:
-    if assignment.target_kind == TargetKind.PATH:
-        return absolute_url("certification.path", slug=assignment.target_slug)
-    return absolute_url("courses.module", slug=assignment.target_slug)
+    return absolute_url(target_endpoint(assignment.target_kind), slug=assignment.target_slug)
 
 
 def _deliver(messages: list[_Message], kind: NoticeKind, now: datetime, checkpoint, cover=None) -> int:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
-from flask_babel import get_locale
 from sqlalchemy import Boolean, Select, and_, case, exists, false, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 
@@ -160,20 +159,22 @@ def target_title(kind: TargetKind, slug: str, locale: str) -> str:
     return module.text(locale).title if module else slug
 
 
+def target_endpoint(kind: TargetKind) -> str:
+    """The page of a target of this kind (its slug is the `slug` argument): for links and e-mails."""
+    return "certification.path" if kind == TargetKind.PATH else "courses.module"
+
+
 def target_url(kind: TargetKind, slug: str) -> str:
-    if kind == TargetKind.PATH:
-        return url_for("certification.path", slug=slug)
-    return url_for("courses.module", slug=slug)
+    return url_for(target_endpoint(kind), slug=slug)
 
 
-def for_learner(user_id: int, now: datetime, locale: str | None = None) -> list[LearnerAssignment]:
+def for_learner(user_id: int, now: datetime, locale: str) -> list[LearnerAssignment]:
     """The person's open (not completed) assignments, one per target (the earliest due date wins),
     overdue first, then by due date. One statement."""
     query = statuses(now, user_id)
     columns = query.selected_columns
     rows = db.session.execute(query.where(columns.completed.is_(False))
                               .order_by(columns.due_on)).all()
-    locale = locale or str(get_locale())
     today = local_date(now)
     earliest = {}
     for row in rows:
