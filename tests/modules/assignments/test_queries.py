@@ -8,7 +8,7 @@ from sqlalchemy import select
 from elearn.clock import local_date
 from elearn.extensions import db
 from elearn.modules.assignments.models import TargetKind
-from elearn.modules.assignments.pages import assignment_lines
+from elearn.modules.assignments.pages import assignment_lines, assignment_page
 from elearn.modules.assignments.queries import (
     AssignmentState,
     assignees,
@@ -17,6 +17,7 @@ from elearn.modules.assignments.queries import (
     state_of,
     statuses,
 )
+from elearn.modules.assignments.services import get_assignment
 from elearn.modules.auth.models import Role, User
 from elearn.statements import counting
 from tests.modules.assignments.conftest import assign, certify, cohort_of, complete
@@ -153,6 +154,7 @@ def test_an_admin_without_a_unit_is_reached_by_nothing_but_a_personal_assignment
     assert w.admin.id not in {user_id for _a, user_id in db.session.execute(assignees())}
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("scope_of", ["admin", "team"])
 def test_the_assignment_list_counts_in_two_statements_whatever_the_number_of_assignments(data, scope_of):
     w = data[0]
@@ -194,3 +196,13 @@ def test_narrowing_inside_the_branches_gives_the_rows_a_filter_on_the_result_giv
             row for row in everyone if row.assignment_id in chosen}
         counts = db.session.execute(state_counts(w.now, assignment_ids=chosen)).all()
         assert {row.assignment_id for row in counts} == set(chosen)
+
+
+@pytest.mark.both_databases
+def test_a_coordinator_pages_and_opens_the_assignments_reaching_their_people(data):
+    w, a1, _a2, a3 = data
+    scope = {w.team1.id}  # anna only: reached by a1 (district) and a3 (cohort)
+    page = assignment_page(scope, w.now, "en", 1)
+    assert [(line.id, line.manageable, line.completed, line.on_track) for line in page.items] == [
+        (a1.id, False, 1, 1), (a3.id, False, 1, 0)]  # Tom Team is on track in a1
+    assert get_assignment(a3.id, scope).id == a3.id
