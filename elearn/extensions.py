@@ -11,7 +11,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
-from elearn.search import unicode_lower
+from elearn.search import danish_sort_key, unicode_lower
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -37,9 +37,10 @@ migrate = Migrate()
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """WAL for concurrent readers, enforced foreign keys, waiting instead of failing on a lock, and
-    a Unicode-aware lower-case function for search (see elearn.search)."""
+    a Unicode-aware lower-case function for search and a Danish sort key (see elearn.search)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.create_function("unicode_lower", 1, unicode_lower, deterministic=True)
+        dbapi_connection.create_function("danish_sort_key", 1, danish_sort_key, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")

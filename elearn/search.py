@@ -35,6 +35,39 @@ def _unicode_lower(element, compiler, **kw):
     return f"unicode_lower({compiler.process(element.clauses, **kw)})"
 
 
+#: Danish alphabetical order in plain code points: Æ, Ø, Å become the three characters after "z" (with
+#: Ä and Ö filed as Æ and Ø, as Danish dictionaries do), and other accented letters their base letter.
+_SORT_FROM = "æøåäöéèêëáàâíìîóòôúùûüý"
+_SORT_TO = "{|}{|eeeeaaaiiiooouuuyy"
+_SORT_TABLE = str.maketrans(_SORT_FROM, _SORT_TO)
+
+
+def danish_sort_key(value):
+    """The SQLite function behind sort_key(): lower-cased, then Danish letters mapped as above."""
+    return value.lower().translate(_SORT_TABLE) if isinstance(value, str) else value
+
+
+class sort_key(FunctionElement):  # noqa: N801 (reads as a SQL function)
+    """A text expression's key for Danish alphabetical order (Æ Ø Å after Z), the same on both
+    databases: SQLite compares the key by code point, PostgreSQL is told to (COLLATE "C"), so no
+    server locale can reorder it."""
+
+    type = String()
+    name = "sort_key"
+    inherit_cache = True
+
+
+@compiles(sort_key)
+def _translate(element, compiler, **kw):
+    return (f"translate(lower({compiler.process(element.clauses, **kw)}), "
+            f"'{_SORT_FROM}', '{_SORT_TO}') COLLATE \"C\"")
+
+
+@compiles(sort_key, "sqlite")
+def _danish_sort_key(element, compiler, **kw):
+    return f"danish_sort_key({compiler.process(element.clauses, **kw)})"
+
+
 def contains_pattern(text: str) -> str:
     """A LIKE pattern (escape character backslash) for text anywhere, lower-cased; %, _ and \\ in
     text match only themselves."""

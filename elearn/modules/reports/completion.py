@@ -37,6 +37,7 @@ from elearn.modules.reports import filters as report_filters
 from elearn.modules.reports.filters import Page, ReportFilters
 from elearn.modules.reports.tables import Column, Kind, Table, percent
 from elearn.modules.units.models import Unit
+from elearn.search import danish_sort_key
 
 SORTS = ("name", "unit", "progress")
 RANKS = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.OUTDATED, Status.IN_PROGRESS, Status.COMPLETED)
@@ -212,7 +213,7 @@ def unit_totals(scope, filters: ReportFilters, path: LearningPath) -> list[UnitT
     labels = unit_labels(path for path, _people, _complete in rows)
     totals = [UnitTotal(labels.get(unit_path, "") if unit_path else "", count, int(complete or 0))
               for unit_path, count, complete in rows]
-    return sorted(totals, key=lambda total: [part.casefold() for part in total.unit.split(" › ")])
+    return sorted(totals, key=lambda total: [danish_sort_key(part) for part in total.unit.split(" › ")])
 
 
 def columns(path: LearningPath, locale: str) -> tuple[Column, ...]:

@@ -20,7 +20,7 @@ from elearn.modules.assignments.models import Cohort, CohortMember
 from elearn.modules.auth.models import Role, User, UserRole
 from elearn.modules.courses.services import catalogue
 from elearn.modules.units.models import Unit
-from elearn.search import folded
+from elearn.search import sort_key
 
 PAGE_SIZES = (25, 50, 100, 200, 500)
 DEFAULT_PAGE_SIZE = 50
@@ -137,16 +137,15 @@ def parse(args, scope: set[int] | None, *, reads: tuple[str, ...] = FILTERS,
 
 
 def name_order(column, tiebreak=User.id) -> list:
-    """The one order of people's names in every report: case-insensitive and Unicode-aware on both
-    databases (unicode_lower on SQLite, lower on PostgreSQL), then the person's id so equal names keep
-    a stable order across pages. Letters sort by code point: Æ, Ø and Å after Z, but not in the Danish
-    order among themselves (Å before Æ), which would need a collation SQLite does not have."""
-    return [folded(column), tiebreak]
+    """The one order of people's names in every report: Danish alphabetical order, ignoring case, the
+    same on both databases (elearn.search.sort_key: Æ, Ø, Å after Z), then the person's id so equal
+    names keep a stable order across pages."""
+    return [sort_key(column), tiebreak]
 
 
 def unit_order(column, descending: bool = False) -> list:
-    """By unit name (folded as names are), people without a unit last in either direction."""
-    key = folded(column)
+    """By unit name (in the names' Danish order), people without a unit last in either direction."""
+    key = sort_key(column)
     return [column.is_(None), key.desc() if descending else key]
 
 

@@ -13,7 +13,7 @@ from elearn.modules.auth.models import Role
 from elearn.modules.courses.services import catalogue
 from elearn.modules.units import services as units
 from elearn.modules.units.models import Unit
-from elearn.search import folded
+from elearn.search import sort_key
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def filter_options(scope: set[int] | None, locale: str) -> FilterOptions:
     unit_rows = db.session.scalars(select(Unit) if scope is None else
                                    select(Unit).where(Unit.id.in_(scope)))
     cohort_query = (select(Cohort.id, Cohort.name, Unit.name.label("unit"))
-                    .join(Unit, Unit.id == Cohort.unit_id).order_by(folded(Cohort.name), Cohort.id))
+                    .join(Unit, Unit.id == Cohort.unit_id).order_by(sort_key(Cohort.name), Cohort.id))
     if scope is not None:
         cohort_query = cohort_query.where(Cohort.unit_id.in_(scope))
     return FilterOptions(

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from elearn.errors import Conflict, DomainError, NotFound
 from elearn.extensions import db
 from elearn.modules.units.models import Unit, UnitKind
+from elearn.search import danish_sort_key
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
@@ -45,7 +46,7 @@ def tree(units: Iterable[Unit] | None = None) -> list[TreeRow]:
     rows: list[TreeRow] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
-        for unit in sorted(children.get(parent_id, []), key=lambda u: u.name.casefold()):
+        for unit in sorted(children.get(parent_id, []), key=lambda u: danish_sort_key(u.name)):
             rows.append(TreeRow(unit, depth))
             walk(unit.id, depth + 1)
 
