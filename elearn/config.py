@@ -33,7 +33,28 @@ ENV_KEYS = {
     "OUTBOX_MAX_ATTEMPTS": "OUTBOX_MAX_ATTEMPTS",
     "BASE_URL": "BASE_URL",
     "ASSIGNMENT_REMINDER_DAYS": "ASSIGNMENT_REMINDER_DAYS",
+    "REDIS_URL": "REDIS_URL",
+    "LOG_FORMAT": "LOG_FORMAT",
+    "LOCAL_LOGIN": "LOCAL_LOGIN",
+    "REQUIRE_2FA": "REQUIRE_2FA",
+    "OIDC_ISSUER": "OIDC_ISSUER",
+    "OIDC_CLIENT_ID": "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET": "OIDC_CLIENT_SECRET",
+    "OIDC_SCOPES": "OIDC_SCOPES",
+    "OIDC_LABEL": "OIDC_LABEL",
+    "OIDC_CREATE_USERS": "OIDC_CREATE_USERS",
+    "OIDC_UNIT_CLAIM": "OIDC_UNIT_CLAIM",
+    "OIDC_ROLE_CLAIM": "OIDC_ROLE_CLAIM",
+    "OIDC_ROLE_MAP": "OIDC_ROLE_MAP",
+    "RETENTION_QUIZ_ANSWERS_DAYS": "RETENTION_QUIZ_ANSWERS_DAYS",
+    "RETENTION_FEEDBACK_DAYS": "RETENTION_FEEDBACK_DAYS",
+    "RETENTION_AUDIT_DAYS": "RETENTION_AUDIT_DAYS",
 }
+
+#: Settings read as yes/no ("1", "true", "yes" are yes).
+FLAGS = ("SMTP_STARTTLS", "SMTP_SSL", "LOCAL_LOGIN", "REQUIRE_2FA", "OIDC_CREATE_USERS")
+#: Retention settings: whole days, 0 meaning "keep for ever".
+RETENTION_KEYS = ("RETENTION_QUIZ_ANSWERS_DAYS", "RETENTION_FEEDBACK_DAYS", "RETENTION_AUDIT_DAYS")
 
 LOCALES = ("da", "en")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -87,6 +108,30 @@ class DefaultConfig:
     #: How many days before an assignment's due date `elearn assignments run` reminds who has not
     #: completed it.
     ASSIGNMENT_REMINDER_DAYS = 7
+    #: One Redis shared by every app instance: login throttles and verification limits are counted
+    #: there (unless ELEARN_LIMITER_STORAGE_URL names another store) and /healthz checks it.
+    REDIS_URL = None
+    #: "json": one JSON object per log line (production default); "text": for a terminal.
+    LOG_FORMAT = None
+    #: False: nobody logs in with a local password (single sign-on only).
+    LOCAL_LOGIN = True
+    #: True: admins and coordinators with local passwords must use a TOTP authenticator app.
+    REQUIRE_2FA = False
+    #: OpenID Connect single sign-on; on when OIDC_ISSUER and OIDC_CLIENT_ID are set.
+    OIDC_ISSUER = None
+    OIDC_CLIENT_ID = None
+    OIDC_CLIENT_SECRET = None  # noqa: S105  (none unless configured)
+    OIDC_SCOPES = "openid email profile"
+    OIDC_LABEL = None  # the button's text; "Log in with single sign-on" unless set
+    OIDC_CREATE_USERS = True  # create an account at the first sign-on of an unknown e-mail
+    OIDC_UNIT_CLAIM = None  # a claim whose value is a unit's code, e.g. "department"
+    OIDC_ROLE_CLAIM = None  # a claim holding a list of group names, e.g. "groups"
+    OIDC_ROLE_MAP = ""  # "group=role,group=role", e.g. "elearn-admins=admin,elearn-coord=coordinator"
+    #: Days to keep quiz answers (which options a person chose), workshop feedback texts and audit
+    #: events; `elearn retention run` removes older ones. 0 keeps them for ever.
+    RETENTION_QUIZ_ANSWERS_DAYS = 730
+    RETENTION_FEEDBACK_DAYS = 730
+    RETENTION_AUDIT_DAYS = 1825
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -112,8 +157,10 @@ def load(app, overrides: dict | None) -> None:
     app.config["ASSIGNMENT_REMINDER_DAYS"] = int(app.config["ASSIGNMENT_REMINDER_DAYS"])
     if not 0 <= app.config["ASSIGNMENT_REMINDER_DAYS"] <= 365:
         raise ConfigurationError("ELEARN_ASSIGNMENT_REMINDER_DAYS must be a number of days from 0 to 365.")
-    for flag in ("SMTP_STARTTLS", "SMTP_SSL"):
+    for flag in FLAGS:
         app.config[flag] = str(app.config[flag]).lower() in ("1", "true", "yes")
+    for key in RETENTION_KEYS:
+        app.config[key] = _days(key, app.config[key])
     app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"] or (465 if app.config["SMTP_SSL"] else 25))
     instance = Path(app.instance_path)
     production = app.config["ELEARN_ENV"] == "production"
@@ -136,6 +183,32 @@ def load(app, overrides: dict | None) -> None:
     if app.config["BABEL_DEFAULT_LOCALE"] not in LOCALES:
         raise ConfigurationError(f"ELEARN_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}.")
     _postgresql_options(app.config)
+    _shared_stores(app.config)
+
+
+def _days(key: str, value) -> int:
+    try:
+        days = int(value or 0)
+    except ValueError:
+        days = -1
+    if not 0 <= days <= 36500:
+        raise ConfigurationError(f"ELEARN_{key} must be a whole number of days (0 keeps for ever).")
+    return days
+
+
+def _shared_stores(config) -> None:
+    """The rate limits count in Redis when one is configured, so every instance sees the same counts;
+    logs are JSON lines in production unless set otherwise."""
+    if config.get("REDIS_URL") and config["RATELIMIT_STORAGE_URI"] == "memory://":
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    if config["LOG_FORMAT"] not in (None, "json", "text"):
+        raise ConfigurationError("ELEARN_LOG_FORMAT must be json or text.")
+    config["LOG_FORMAT"] = config["LOG_FORMAT"] or (
+        "json" if config["ELEARN_ENV"] == "production" else "text")
+    if not config["LOCAL_LOGIN"] and not (config.get("OIDC_ISSUER") and config.get("OIDC_CLIENT_ID")):
+        raise ConfigurationError(
+            "ELEARN_LOCAL_LOGIN=0 switches local passwords off, so single sign-on must be configured: "
+            "set ELEARN_OIDC_ISSUER and ELEARN_OIDC_CLIENT_ID.")
 
 
 def _postgresql_options(config) -> None:

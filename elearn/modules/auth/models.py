@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Enum, ForeignKey, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.clock import utcnow
@@ -55,6 +55,16 @@ class User(db.Model):
     #: How colleagues reach the person at work (optional; shown in the key-officer directory).
     work_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
     work_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    #: Two-factor authentication (local accounts): the TOTP secret, encrypted with a key derived from
+    #: the app's secret key; set once the person has confirmed a first code.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    #: The 30-second time step of the last code accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The identity provider's subject ("sub") once the person has signed on with OpenID Connect.
+    sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    #: Set when an admin anonymised the account of someone who left (see the privacy feature).
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

@@ -1,0 +1,30 @@
+"""gunicorn settings for elearn (`gunicorn -c deploy/gunicorn.conf.py elearn.wsgi:app`).
+
+Every value can be overridden with the environment (GUNICORN_BIND, GUNICORN_WORKERS, …) or the
+command line; the ELEARN_* settings are read by the app itself."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+#: Sync workers: 2 per core is a good start; each holds one request at a time.
+workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+#: Restart a worker after this many requests (with jitter), a guard against slow memory growth.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = 500
+#: Load the app in the master before forking: start-up errors (configuration, content, pending
+#: migrations) stop the start at once with their message, and the workers share its memory.
+preload_app = True
+#: The app writes its own structured request log; gunicorn's access log would repeat it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+#: Only the reverse proxy on this machine may set X-Forwarded-* (the app trusts
+#: ELEARN_TRUSTED_PROXIES hops of them).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+#: gunicorn's control socket is one fixed path per user; several instances on one machine would
+#: share it, and elearn does not use it.
+control_socket_disable = True

@@ -1,0 +1,158 @@
+"""Real servers for the multinode tests and the load test: a throwaway Redis and app instances as
+separate gunicorn processes on their own ports, all on loopback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+PROJECT = Path(__file__).resolve().parent.parent
+GUNICORN_CONFIG = PROJECT / "deploy" / "gunicorn.conf.py"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_available() -> bool:
+    return shutil.which("redis-server") is not None
+
+
+class RedisServer:
+    """redis-server on a free loopback port, in memory only (no snapshots, no append-only file)."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="elearn-redis-"))
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.root), "--logfile", str(self.root / "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@dataclass
+class AppInstance:
+    """One gunicorn master with its workers, serving the app at url."""
+
+    port: int
+    env: dict
+    workers: int = 2
+    log: Path | None = None
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> AppInstance:
+        command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
+                   "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+                   "elearn.wsgi:app"]
+        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(command, cwd=PROJECT, env=self.env, stdout=output,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn on port {self.port} exited with {self.process.returncode}"
+                                   + (f"; see {self.log}" if self.log else ""))
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code in (200, 503):
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn on port {self.port} did not answer within {timeout} s")
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes' ids (children of the gunicorn master)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def rss_kib(self) -> dict[int, int]:
+        """Resident memory of each worker in KiB."""
+        sizes = {}
+        for pid in self.worker_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                continue
+            line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
+            sizes[pid] = int(line.split()[1])
+        return sizes
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def app_environment(database_url: str, redis_url: str | None, **settings: str) -> dict:
+    """The environment of an app instance: ELEARN_* settings on top of this process's environment,
+    with the same secret key for every instance (a session cookie from one is valid on the other)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ELEARN_")}
+    env.update({
+        "ELEARN_DATABASE_URL": database_url,
+        "ELEARN_SECRET_KEY": "multinode-test-secret-key-0123456789abcdef",
+        "ELEARN_CONTENT_DIR": str(PROJECT / "tests" / "fixtures" / "content"),
+        "ELEARN_BASE_URL": "https://elearn.politi.example",
+        "ELEARN_DEFAULT_LOCALE": "en",
+        "ELEARN_LOG_FORMAT": "json",
+    })
+    if redis_url:
+        env["ELEARN_REDIS_URL"] = redis_url
+    env.update({"ELEARN_" + key: value for key, value in settings.items()})
+    return env
+
+
+def start_instances(count: int, env: dict, logs: Path, workers: int = 2) -> list[AppInstance]:
+    """count instances on free ports, started one after the other; stopped again if any fails."""
+    instances: list[AppInstance] = []
+    try:
+        for number in range(count):
+            instances.append(AppInstance(free_port(), env, workers=workers,
+                                         log=logs / f"instance-{number + 1}.log").start())
+    except BaseException:
+        for instance in instances:
+            instance.stop()
+        raise
+    return instances
