@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -67,7 +69,8 @@ class Renderer:
         piece = Piece(rendered.html, tuple(rendered.headings), tuple(rendered.links))
         self.rendered += 1
         if path:
-            temporary = path.with_suffix(".tmp")
+            # Several processes (gunicorn instances starting together) may render the same text.
+            temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             temporary.write_text(json.dumps(piece.to_json()), encoding="utf-8")
             temporary.replace(path)
         return piece
