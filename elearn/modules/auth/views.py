@@ -13,17 +13,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from elearn.extensions import db, limiter, login_manager
 from elearn.forms import save
 from elearn.modules.auth import services
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.forms import LoginForm, PasswordChangeForm, PreferencesForm
+from elearn.modules.auth.signin import SESSION_TOKEN_KEY
+from elearn.modules.auth.signin import begin as _begin
 from elearn.security import safe_next
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name)
 
 
 @login_manager.user_loader
@@ -42,14 +43,6 @@ def _account_and_ip_key() -> str:
 
 def _failed(response) -> bool:
     return response.status_code == 401
-
-
-def _begin(user, token: str) -> None:
-    """Renew the cookie session for a fresh log-in: nothing from before survives."""
-    session.clear()
-    session[SESSION_TOKEN_KEY] = token
-    session.permanent = True
-    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
