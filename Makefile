@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+#: The suite runs in this many processes (pytest-xdist); the multinode tests stay on one of them.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install install-test translations messages lint format bench clean
 
@@ -34,7 +36,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check elearn tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint:
 	$(BIN)/ruff check elearn tests bench

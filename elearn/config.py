@@ -49,6 +49,7 @@ ENV_KEYS = {
     "RETENTION_QUIZ_ANSWERS_DAYS": "RETENTION_QUIZ_ANSWERS_DAYS",
     "RETENTION_FEEDBACK_DAYS": "RETENTION_FEEDBACK_DAYS",
     "RETENTION_AUDIT_DAYS": "RETENTION_AUDIT_DAYS",
+    "PG_BIN": "PG_BIN",
 }
 
 #: Settings read as yes/no ("1", "true", "yes" are yes).
@@ -132,15 +133,26 @@ class DefaultConfig:
     RETENTION_QUIZ_ANSWERS_DAYS = 730
     RETENTION_FEEDBACK_DAYS = 730
     RETENTION_AUDIT_DAYS = 1825
+    #: The folder of pg_dump and pg_restore for `elearn backup`/`restore`; unset: PATH, then
+    #: /usr/lib/postgresql/15/bin.
+    PG_BIN = None
 
 
 def _secret_key(instance_path: Path) -> str:
-    """Read the instance folder's generated secret key, creating it on first start."""
+    """Read the instance folder's generated secret key, creating it on first start. Processes starting
+    together agree on one key: each writes a candidate, and only the first link to the name wins."""
     key_file = instance_path / "secret_key"
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        candidate = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        candidate.write_text(secrets.token_hex(32))
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
     return key_file.read_text().strip()
 
 
