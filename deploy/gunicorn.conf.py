@@ -6,7 +6,8 @@ command line; the ELEARN_* settings are read by the app itself."""
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-#: Sync workers: 2 per core is a good start; each holds one request at a time.
+#: Sync workers, each answering one request at a time: about two per core across all the instances on
+#: the machine (two instances of 4 on a 4-core server). nginx buffers slow clients for them.
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
@@ -22,8 +23,9 @@ preload_app = True
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-#: Only the reverse proxy on this machine may set X-Forwarded-* (the app trusts
-#: ELEARN_TRUSTED_PROXIES hops of them).
+#: Only the reverse proxy on this machine may say the request came over HTTPS (X-Forwarded-Proto);
+#: the app takes the client's address and host from ELEARN_TRUSTED_PROXIES hops of X-Forwarded-*,
+#: which nginx sets itself, replacing a client's (deploy/nginx.conf.example).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 #: gunicorn's control socket is one fixed path per user; several instances on one machine would
 #: share it, and elearn does not use it.
