@@ -49,11 +49,13 @@ def serve(host: str, port: int):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def create_user(email, name, roles, unit, password_stdin):
-    """Create an account (asks for a password unless --password-stdin)."""
+    """Create an account (asks for a password unless --password-stdin, or local passwords are off)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-    else:
+    elif current_app.config["LOCAL_LOGIN"]:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = None  # single sign-on only: the person signs on through the identity provider
     try:
         unit_row = find_unit(unit) if unit else None
         if unit and unit_row is None:

@@ -13,8 +13,9 @@ from elearn.modules.reports import completion_views as _completion_views  # noqa
 from elearn.modules.reports import record_views as _record_views  # noqa: F401  (adds its routes)
 from elearn.modules.reports import trends_views as _trends_views  # noqa: F401  (adds its routes)
 from elearn.modules.reports.views import bp as reports_bp
+from elearn.modules.sso.views import bp as sso_bp
 from elearn.modules.workshops import manage as _workshops_manage  # noqa: F401  (adds its routes)
 from elearn.modules.workshops.views import bp as workshops_bp
 
 BLUEPRINTS = (core_bp, auth_bp, courses_bp, quizzes_bp, admin_bp, workshops_bp, certification_bp,
-              assignments_bp, reports_bp)
+              assignments_bp, reports_bp, sso_bp)

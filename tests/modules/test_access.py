@@ -151,7 +151,8 @@ ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id",
 
 def test_every_route_is_listed_here(app):
     open_routes = {"/login", "/logout", "/language", "/healthz", "/static/<path:filename>", "/sw.js",
-                   "/verify/<number>"}
+                   "/verify/<number>",
+                   "/login/sso", "/login/sso/callback"}  # single sign-on: tests/modules/sso
     rules = {rule.rule for rule in app.url_map.iter_rules()} - open_routes
     listed = set()
     for _, url, _ in PROTECTED:

@@ -9,12 +9,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, bindparam, func, select, text, update
 
 from elearn.clock import utcnow
 from elearn.config import LOCALES
-from elearn.errors import Conflict, DomainError, NotFound
+from elearn.errors import Conflict, DomainError, Forbidden, NotFound
 from elearn.extensions import db, read_connection
 from elearn.modules.auth.models import LoginSession, Role, User, UserRole, coordinator_unit
 from elearn.modules.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
@@ -88,6 +89,7 @@ def create_user(name: str, email: str, roles: Iterable[Role], unit_id: int | Non
                 locale=_check_locale(locale), unit_id=get_unit(unit_id).id if unit_id else None)
     set_roles(user, roles)
     if password is not None:
+        require_local_login()
         check_password_rules(password)
         user.password_hash = hash_password(password)
     db.session.add(user)
@@ -110,8 +112,16 @@ def update_user(user: User, *, name: str, email: str, unit_id: int | None, roles
     return user
 
 
+def require_local_login() -> None:
+    """Raises Forbidden when local passwords are switched off (LOCAL_LOGIN: single sign-on only)."""
+    if not current_app.config["LOCAL_LOGIN"]:
+        raise Forbidden(_l("Passwords are switched off on this site: everyone logs in with single "
+                           "sign-on."), field="password")
+
+
 def set_password(user: User, password: str) -> None:
     """Set a new password and end every session of the user on the server."""
+    require_local_login()
     check_password_rules(password)
     user.password_hash = hash_password(password)
     end_all_sessions(user)

@@ -53,6 +53,8 @@ def _failed(response) -> bool:
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_IP"], methods=["POST"],
                key_func=_account_and_ip_key, deduct_when=_failed, scope="login-account-ip")
 def login():
+    if request.method == "POST":
+        services.require_local_login()
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("core.dashboard"))
@@ -101,6 +103,7 @@ def account():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    services.require_local_login()
     form = PasswordChangeForm()
     user = services.get_user(current_user.id)
     token = save(form, lambda: services.change_password(user, form.current_password.data,

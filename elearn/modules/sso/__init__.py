@@ -1,0 +1,1 @@
+"""OpenID Connect single sign-on: log in through the organisation's identity provider."""

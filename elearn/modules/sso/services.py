@@ -1,0 +1,171 @@
+"""Single sign-on rules: who a verified identity is here, and what the provider's claims say about their
+unit and roles."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from elearn.config import ConfigurationError
+from elearn.errors import DomainError
+from elearn.extensions import db
+from elearn.modules.audit.services import record
+from elearn.modules.auth import services as accounts
+from elearn.modules.auth.models import Role, User
+from elearn.modules.sso.provider import SignOnFailed
+from elearn.modules.units.models import Unit
+
+log = logging.getLogger("elearn.sso")
+
+
+class AccountRefused(SignOnFailed):
+    status = 403
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a verified ID token says about a person. groups is None when the provider says nothing
+    about roles (no role claim configured, or the claim could not be read)."""
+
+    subject: str
+    email: str
+    name: str | None = None
+    unit_code: str | None = None
+    groups: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    create_users: bool = True
+    unit_claim: str | None = None
+    role_claim: str | None = None
+    role_map: Mapping[str, Role] | None = None
+
+    @classmethod
+    def from_config(cls, config) -> Policy:
+        return cls(create_users=config["OIDC_CREATE_USERS"], unit_claim=config["OIDC_UNIT_CLAIM"],
+                   role_claim=config["OIDC_ROLE_CLAIM"],
+                   role_map=parse_role_map(config["OIDC_ROLE_MAP"] or ""))
+
+
+def parse_role_map(text: str) -> dict[str, Role]:
+    """"group=role,group=role" as a mapping; raises ConfigurationError for a malformed pair or an
+    unknown role (checked when the app starts)."""
+    mapping = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        group, sep, role = pair.rpartition("=")
+        if not sep or not group.strip() or role.strip() not in Role._value2member_map_:
+            raise ConfigurationError(f"ELEARN_OIDC_ROLE_MAP: {pair!r} is not group=learner|coordinator|admin")
+        mapping[group.strip()] = Role(role.strip())
+    return mapping
+
+
+def _groups(claims: Mapping, claim: str) -> frozenset[str] | None:
+    value = claims.get(claim)
+    if value is None and claim in claims.get("_claim_names", {}):
+        # Azure AD's "group overage": too many groups to put in the token; roles stay as they are.
+        log.warning("sso role claim %r not in the token (too many groups); roles unchanged", claim)
+        return None
+    if isinstance(value, str):
+        return frozenset(value.split())
+    return frozenset(str(item) for item in value or ())
+
+
+def identity(claims: Mapping, policy: Policy) -> Identity:
+    """The identity in verified ID token claims; raises SignOnFailed without a usable e-mail address."""
+    email = claims.get("email")
+    if not isinstance(email, str) or not email.strip() or claims.get("email_verified") is False:
+        raise SignOnFailed(_l("The sign-in service did not give a confirmed e-mail address, so we "
+                              "cannot tell who you are here. Please tell an administrator."))
+    try:
+        email = accounts.normalize_email(email)
+    except DomainError as error:
+        raise SignOnFailed(error.message) from error
+    return Identity(
+        subject=str(claims["sub"]), email=email, name=_text(claims.get("name")),
+        unit_code=_text(claims.get(policy.unit_claim)) if policy.unit_claim else None,
+        groups=_groups(claims, policy.role_claim) if policy.role_claim else None)
+
+
+def _text(value) -> str | None:
+    """A claim's value as stripped text; None when absent, empty or not a single value."""
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return str(value).strip() or None
+    return None
+
+
+def _find(person: Identity) -> User | None:
+    user = db.session.scalar(select(User).where(User.sso_subject == person.subject))
+    if user is None:
+        user = accounts.find_user_by_email(person.email)
+        if user is not None and user.sso_subject not in (None, person.subject):
+            log.warning("sso subject differs from the one linked to user %s; refused", user.id)
+            raise AccountRefused(_l("Your account here is linked to another identity at the "
+                                    "sign-in service. Please ask an administrator."))
+    return user
+
+
+def _unit_id(code: str | None, current: int | None) -> int | None:
+    if code is None:
+        return current
+    unit = db.session.scalar(select(Unit).where(func.lower(Unit.code) == code.casefold()))
+    if unit is None:
+        log.warning("sso unit claim names unknown unit code %r; unit unchanged", code[:40])
+        return current
+    return unit.id
+
+
+def _roles(person: Identity, policy: Policy, current: frozenset[Role]) -> frozenset[Role]:
+    """The provider's roles replace the user's when a role claim is configured; learner always."""
+    if person.groups is None:
+        return current or frozenset({Role.LEARNER})
+    mapping = policy.role_map or {}
+    return frozenset({Role.LEARNER} | {mapping[group] for group in person.groups if group in mapping})
+
+
+def _refuse_closed(user: User) -> None:
+    if user.anonymised_at is not None or not user.active:
+        log.warning("sso sign-on refused for inactive user %s", user.id)
+        raise AccountRefused(_l("This account is deactivated. If you think it should not be, ask "
+                                "your training coordinator or an administrator."))
+
+
+def _update(user: User, person: Identity) -> None:
+    if person.email != user.email:
+        clash = accounts.find_user_by_email(person.email)
+        if clash is None:
+            user.email = person.email
+        else:
+            log.warning("sso e-mail of user %s is taken by user %s; e-mail unchanged", user.id, clash.id)
+    if person.name:
+        user.name = person.name
+
+
+def sign_on(person: Identity, policy: Policy) -> User:
+    """The user this identity signs on as, matched by subject, else by e-mail, else created (when the
+    policy allows), with the unit and roles from the claims applied and the event audited (flushed).
+    Raises AccountRefused for a deactivated or anonymised account, an unknown person when accounts
+    are not created, or an e-mail already linked to another subject."""
+    user = _find(person)
+    created = user is None
+    if created:
+        if not policy.create_users:
+            raise AccountRefused(_l("There is no account for %(email)s here. Please ask your "
+                                    "training coordinator or an administrator.", email=person.email))
+        user = accounts.create_user(person.name or person.email, person.email,
+                                    _roles(person, policy, frozenset()),
+                                    unit_id=_unit_id(person.unit_code, None))
+    else:
+        _refuse_closed(user)
+        _update(user, person)
+        user.unit_id = _unit_id(person.unit_code, user.unit_id)
+        accounts.set_roles(user, _roles(person, policy, user.roles))
+    user.sso_subject = person.subject
+    db.session.flush()
+    record(user.id, "user.sso_sign_on", f"user:{user.id}", created=created,
+           roles=sorted(user.roles), unit_id=user.unit_id)
+    return user

@@ -1,0 +1,51 @@
+"""Single sign-on rules without a provider: the role map and reading claims."""
+
+from __future__ import annotations
+
+import pytest
+
+from elearn import create_app
+from elearn.config import ConfigurationError
+from elearn.modules.auth.models import Role
+from elearn.modules.sso import services
+from elearn.modules.sso.provider import SignOnFailed
+from tests.conftest import BASE_CONFIG
+
+POLICY = services.Policy(unit_claim="department", role_claim="groups",
+                         role_map={"elearn-admins": Role.ADMIN})
+
+
+def test_the_role_map_reads_pairs_with_spaces_and_equals_signs_in_group_names():
+    assert services.parse_role_map(" elearn-admins = admin ,/elearn/coord=x=coordinator,") == {
+        "elearn-admins": Role.ADMIN, "/elearn/coord=x": Role.COORDINATOR}
+    assert services.parse_role_map("") == {}
+
+
+def test_groups_may_be_a_list_or_one_space_separated_string():
+    listed = services.identity({"sub": "1", "email": "a@politi.example", "groups": ["x", "y"]}, POLICY)
+    spaced = services.identity({"sub": "1", "email": "a@politi.example", "groups": "x y"}, POLICY)
+    assert listed.groups == spaced.groups == {"x", "y"}
+
+
+def test_a_missing_groups_claim_means_no_groups_but_an_overage_means_unknown():
+    plain = services.identity({"sub": "1", "email": "a@politi.example"}, POLICY)
+    overage = services.identity({"sub": "1", "email": "a@politi.example",
+                                 "_claim_names": {"groups": "src1"}}, POLICY)
+    assert (plain.groups, overage.groups) == (frozenset(), None)
+
+
+def test_a_unit_claim_that_is_not_one_value_is_ignored():
+    person = services.identity({"sub": "1", "email": "a@politi.example", "department": ["A", "B"]},
+                               POLICY)
+    assert person.unit_code is None
+
+
+def test_an_unverified_email_is_refused():
+    with pytest.raises(SignOnFailed):
+        services.identity({"sub": "1", "email": "a@politi.example", "email_verified": False}, POLICY)
+
+
+def test_production_refuses_an_issuer_without_https():
+    with pytest.raises(ConfigurationError, match="https"):
+        create_app({**BASE_CONFIG, "ELEARN_ENV": "production", "BASE_URL": "https://elearn.example",
+                    "OIDC_ISSUER": "http://id.politi.example", "OIDC_CLIENT_ID": "x"})

@@ -1,0 +1,226 @@
+"""Signing on through a real (local) OpenID provider: matching, creating, mapping and refusing."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from elearn.clock import utcnow
+from elearn.extensions import db
+from elearn.modules.audit.models import AuditEvent
+from elearn.modules.auth import services as accounts
+from elearn.modules.auth.models import LoginSession, Role, User
+from tests.modules.sso.conftest import CALLBACK, back_to_app, sign_on, to_provider
+
+
+def _user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _logged_in_as(client, user: User) -> bool:
+    page = client.get("/account")
+    return page.status_code == 200 and user.email in page.get_data(as_text=True)
+
+
+def _logged_out(client) -> bool:
+    return client.get("/account").status_code == 302
+
+
+def test_first_sign_on_creates_the_account_and_logs_in(client, oidc, make_unit):
+    unit = make_unit(code="SJYL-HOR")
+    response = sign_on(client, oidc, sub="subject-1", email="Anna.Holm@Politi.example",
+                       email_verified=True, name="Anna Holm", department="SJYL-HOR", groups=[])
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    user = _user("anna.holm@politi.example")
+    assert (user.name, user.sso_subject, user.unit_id, user.roles, user.password_hash) == (
+        "Anna Holm", "subject-1", unit.id, {Role.LEARNER}, None)
+    assert _logged_in_as(client, user)
+    assert db.session.scalar(select(LoginSession).where(LoginSession.user_id == user.id))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.sso_sign_on"))
+    assert (event.actor_id, event.details["created"]) == (user.id, True)
+
+
+def test_the_provider_is_asked_for_the_code_flow_with_pkce_and_a_callback_under_base_url(client, oidc):
+    to_provider(client)
+    asked = oidc.authorize_requests[-1]
+    assert asked["redirect_uri"] == CALLBACK  # not the test client's http://localhost
+    assert asked["response_type"] == "code" and asked["code_challenge_method"] == "S256"
+    assert set(asked["scope"].split()) == {"openid", "email", "profile"}
+    assert asked["state"] and asked["nonce"]
+
+
+def test_without_a_name_claim_the_new_account_is_named_by_its_email(client, oidc):
+    sign_on(client, oidc, sub="subject-2", email="b.larsen@politi.example")
+    assert _user("b.larsen@politi.example").name == "b.larsen@politi.example"
+
+
+def test_existing_account_is_matched_by_email_ignoring_case(client, oidc, make_user):
+    user = make_user(Role.COORDINATOR, email="c.berg@politi.example")
+    count = db.session.query(User).count()
+    response = sign_on(client, oidc, sub="subject-3", email="C.Berg@POLITI.example")
+    assert response.status_code == 302
+    assert db.session.query(User).count() == count
+    db.session.refresh(user)
+    assert user.sso_subject == "subject-3" and user.password_hash  # the password is left alone
+    assert _logged_in_as(client, user)
+
+
+def test_subject_matches_after_the_email_changed_at_the_provider(client, oidc, make_user):
+    user = make_user(email="d.old@politi.example")
+    user.sso_subject = "subject-4"
+    db.session.commit()
+    sign_on(client, oidc, sub="subject-4", email="d.new@politi.example", name="Dorte Ny")
+    db.session.refresh(user)
+    assert (user.email, user.name) == ("d.new@politi.example", "Dorte Ny")
+    assert _user("d.old@politi.example") is None
+    assert _logged_in_as(client, user)
+
+
+def test_unit_and_roles_come_from_the_claims(client, oidc, make_unit):
+    unit = make_unit(code="FYN-ODE")
+    sign_on(client, oidc, sub="subject-5", email="e@politi.example", department="fyn-ode",
+            groups=["elearn-coordinators", "all-staff"])
+    user = _user("e@politi.example")
+    assert user.unit_id == unit.id
+    assert user.roles == {Role.LEARNER, Role.COORDINATOR}
+
+
+def test_roles_are_replaced_at_each_sign_on_and_learner_always_stays(client, oidc, make_user, auth):
+    user = make_user(Role.ADMIN, email="f@politi.example")
+    sign_on(client, oidc, sub="subject-6", email="f@politi.example", groups=["elearn-coordinators"])
+    db.session.refresh(user)
+    assert user.roles == {Role.LEARNER, Role.COORDINATOR}
+    auth.logout()
+    sign_on(client, oidc, sub="subject-6", email="f@politi.example", groups="elearn-admins")
+    db.session.refresh(user)
+    assert user.roles == {Role.LEARNER, Role.ADMIN}
+    auth.logout()
+    sign_on(client, oidc, sub="subject-6", email="f@politi.example")  # no groups claim at all
+    db.session.refresh(user)
+    assert user.roles == {Role.LEARNER}
+
+
+@pytest.mark.parametrize("app_config", [{"OIDC_ROLE_CLAIM": None, "OIDC_UNIT_CLAIM": None}],
+                         indirect=True)
+def test_without_claims_configured_roles_and_unit_stay_as_they_are(client, oidc, make_user, make_unit):
+    unit = make_unit()
+    user = make_user(Role.ADMIN, email="g@politi.example", unit=unit)
+    sign_on(client, oidc, sub="subject-7", email="g@politi.example", groups=[], department="X")
+    db.session.refresh(user)
+    assert (user.roles, user.unit_id) == ({Role.ADMIN}, unit.id)
+
+
+def test_an_unknown_unit_code_keeps_the_unit_and_is_logged(client, oidc, make_user, make_unit, caplog):
+    unit = make_unit()
+    user = make_user(email="h@politi.example", unit=unit)
+    with caplog.at_level(logging.WARNING, logger="elearn.sso"):
+        response = sign_on(client, oidc, sub="subject-8", email="h@politi.example",
+                           department="NO-SUCH-UNIT")
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.unit_id == unit.id
+    assert "unknown unit code 'NO-SUCH-UNIT'" in caplog.text
+
+
+@pytest.mark.parametrize("close", ["deactivate", "anonymise"])
+def test_a_deactivated_or_anonymised_account_is_refused(client, oidc, make_user, close):
+    user = make_user(email="i@politi.example")
+    if close == "deactivate":
+        accounts.set_active(user, False)
+    else:
+        user.anonymised_at = utcnow()
+    db.session.commit()
+    response = sign_on(client, oidc, sub="subject-9", email="i@politi.example")
+    assert response.status_code == 403
+    assert "This account is deactivated" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.sso_subject is None and user.last_login_at is None
+    assert _logged_out(client)
+
+
+@pytest.mark.parametrize("app_config", [{"OIDC_CREATE_USERS": False}], indirect=True)
+def test_no_account_is_created_when_creating_is_off(client, oidc):
+    response = sign_on(client, oidc, sub="subject-10", email="j@politi.example")
+    assert response.status_code == 403
+    assert "There is no account for j@politi.example here" in response.get_data(as_text=True)
+    assert _user("j@politi.example") is None
+
+
+def test_an_email_linked_to_another_subject_is_refused(client, oidc, make_user):
+    user = make_user(email="k@politi.example")
+    user.sso_subject = "subject-11"
+    db.session.commit()
+    response = sign_on(client, oidc, sub="someone-else", email="k@politi.example")
+    assert response.status_code == 403
+    assert "linked to another identity" in response.get_data(as_text=True)
+    assert _logged_out(client)
+
+
+def test_the_next_page_is_kept_through_the_round_trip(client, oidc):
+    response = sign_on(client, oidc, next_url="/modules", sub="subject-12", email="l@politi.example")
+    assert response.headers["Location"] == "/modules"
+
+
+def test_a_foreign_next_page_is_ignored(client, oidc):
+    response = sign_on(client, oidc, next_url="https://evil.example/", sub="s-13", email="m@politi.example")
+    assert response.headers["Location"] == "/"
+
+
+def test_a_state_this_browser_did_not_start_is_refused(client, oidc, app):
+    answer = to_provider(client)
+    with app.test_client() as other_browser:  # a fresh cookie jar: no pending sign-on
+        response = back_to_app(other_browser, answer)
+    assert response.status_code == 400
+    assert "started in another browser" in response.get_data(as_text=True)
+
+
+def test_a_forged_state_is_refused(client, oidc):
+    to_provider(client)
+    response = client.get("/login/sso/callback?code=abc&state=forged")
+    assert response.status_code == 400
+    assert _logged_out(client)
+
+
+def test_an_answer_from_the_provider_is_used_once(client, oidc):
+    oidc.claims = {"sub": "subject-13", "email": "replay@politi.example"}
+    answer = to_provider(client)
+    assert back_to_app(client, answer).status_code == 302
+    assert back_to_app(client, answer).status_code == 400
+    assert db.session.query(LoginSession).count() == 1
+
+
+@pytest.mark.parametrize("tamper", ["nonce", "signature", "audience", "no_id_token"])
+def test_an_id_token_that_does_not_verify_is_refused(client, oidc, tamper):
+    oidc.tamper = {tamper}
+    response = sign_on(client, oidc, sub="subject-14", email="n@politi.example")
+    assert response.status_code == 401
+    assert "could not be verified" in response.get_data(as_text=True)
+    assert _user("n@politi.example") is None
+    assert _logged_out(client)
+
+
+@pytest.mark.parametrize("claims", [{}, {"email": ""}, {"email": "o@politi.example", "email_verified": False},
+                                    {"email": "not an address"}])
+def test_without_a_confirmed_email_sign_on_is_refused(client, oidc, claims):
+    response = sign_on(client, oidc, sub="subject-15", **claims)
+    assert response.status_code == 401
+    assert db.session.scalar(select(User).where(User.sso_subject == "subject-15")) is None
+    assert _logged_out(client)
+
+
+def test_an_error_from_the_provider_is_shown_on_the_login_page(client, oidc):
+    oidc.error = "access_denied"
+    response = back_to_app(client, to_provider(client))
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "cancelled or refused by the sign-in service" in page and 'name="password"' in page
+    assert _logged_out(client)
+
+
+@pytest.mark.parametrize("app_config", [{"OIDC_ISSUER": "http://127.0.0.1:9"}], indirect=True)
+def test_an_unreachable_provider_is_a_clear_answer(client):
+    response = client.get("/login/sso")
+    assert response.status_code == 503
+    assert "cannot be reached right now" in response.get_data(as_text=True)
