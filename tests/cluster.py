@@ -17,6 +17,8 @@ import httpx
 
 PROJECT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = PROJECT / "deploy" / "gunicorn.conf.py"
+#: The console script of this virtual environment (`elearn db upgrade`, `elearn outbox send` …).
+ELEARN = Path(sys.executable).parent / "elearn"
 
 
 def free_port() -> int:
@@ -83,9 +85,9 @@ class AppInstance:
         command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
                    "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
                    "elearn.wsgi:app"]
-        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(command, cwd=PROJECT, env=self.env, stdout=output,
-                                        stderr=subprocess.STDOUT)
+        with open(self.log or os.devnull, "ab") as output:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(command, cwd=PROJECT, env=self.env, stdout=output,
+                                            stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -142,6 +144,30 @@ def app_environment(database_url: str, redis_url: str | None, **settings: str) -
         env["ELEARN_REDIS_URL"] = redis_url
     env.update({"ELEARN_" + key: value for key, value in settings.items()})
     return env
+
+
+def elearn_command(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the `elearn` console script (e.g. "db", "upgrade") as a separate process with env."""
+    return subprocess.run([str(ELEARN), *args], cwd=PROJECT, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def elearn_commands(env: dict, runs: list[tuple[str, ...]], timeout: float = 120) -> list[
+        subprocess.CompletedProcess]:
+    """Start every run of the `elearn` console script at once (as several machines' cron would) and
+    wait for all; their results in the order given."""
+    processes = [subprocess.Popen([str(ELEARN), *args], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for args in runs]
+    results = []
+    for args, process in zip(runs, processes, strict=True):
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+        results.append(subprocess.CompletedProcess([str(ELEARN), *args], process.returncode, stdout,
+                                                   stderr))
+    return results
 
 
 def start_instances(count: int, env: dict, logs: Path, workers: int = 2) -> list[AppInstance]:
