@@ -55,6 +55,8 @@ def init_app(app: Flask) -> None:
         return
     if app.config["ELEARN_ENV"] == "production" and not issuer(app.config).startswith("https://"):
         raise ConfigurationError("ELEARN_OIDC_ISSUER must be an https:// address in production.")
+    if "openid" not in app.config["OIDC_SCOPES"].split():
+        raise ConfigurationError("ELEARN_OIDC_SCOPES must include openid (e.g. 'openid email profile').")
     oauth = OAuth(app)
     oauth.register(
         CLIENT, client_id=app.config["OIDC_CLIENT_ID"],

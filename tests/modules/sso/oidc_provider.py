@@ -26,8 +26,8 @@ def _key() -> RSAKey:
 
 
 class Provider:
-    """Set claims (for the next sign-ins), tamper ("nonce", "signature", "audience", "no_id_token")
-    or error (the authorization endpoint's answer) between tests; reset() undoes them."""
+    """Set claims (for the next sign-ins), tamper ("nonce", "signature", "audience", "iss",
+    "no_id_token", "discovery_issuer") or error (the authorization endpoint's answer) between tests; reset() undoes them."""
 
     def __init__(self):
         self.key = _key()
@@ -62,7 +62,8 @@ class Provider:
 
     def discovery(self, request) -> Response:
         return _json({
-            "issuer": self.issuer, "authorization_endpoint": self.issuer + "/authorize",
+            "issuer": self.issuer + ("/elsewhere" if "discovery_issuer" in self.tamper else ""),
+            "authorization_endpoint": self.issuer + "/authorize",
             "token_endpoint": self.issuer + "/token", "jwks_uri": self.issuer + "/jwks",
             "response_types_supported": ["code"], "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
@@ -106,6 +107,8 @@ class Provider:
             claims["nonce"] = "not-the-one-sent"
         if "audience" in self.tamper:
             claims["aud"] = "another-client"
+        if "iss" in self.tamper:
+            claims["iss"] = "https://id.evil.example"
         key = self.other_key if "signature" in self.tamper else self.key
         return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, key)
 

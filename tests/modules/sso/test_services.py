@@ -49,3 +49,9 @@ def test_production_refuses_an_issuer_without_https():
     with pytest.raises(ConfigurationError, match="https"):
         create_app({**BASE_CONFIG, "ELEARN_ENV": "production", "BASE_URL": "https://elearn.example",
                     "OIDC_ISSUER": "http://id.politi.example", "OIDC_CLIENT_ID": "x"})
+
+
+def test_scopes_without_openid_stop_the_start():
+    with pytest.raises(ConfigurationError, match="openid"):
+        create_app({**BASE_CONFIG, "OIDC_ISSUER": "https://id.politi.example", "OIDC_CLIENT_ID": "x",
+                    "OIDC_SCOPES": "email profile"})

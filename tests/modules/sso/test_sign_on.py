@@ -28,6 +28,7 @@ def _logged_out(client) -> bool:
     return client.get("/account").status_code == 302
 
 
+@pytest.mark.both_databases
 def test_first_sign_on_creates_the_account_and_logs_in(client, oidc, make_unit):
     unit = make_unit(code="SJYL-HOR")
     response = sign_on(client, oidc, sub="subject-1", email="Anna.Holm@Politi.example",
@@ -78,6 +79,7 @@ def test_subject_matches_after_the_email_changed_at_the_provider(client, oidc, m
     assert _logged_in_as(client, user)
 
 
+@pytest.mark.both_databases
 def test_unit_and_roles_come_from_the_claims(client, oidc, make_unit):
     unit = make_unit(code="FYN-ODE")
     sign_on(client, oidc, sub="subject-5", email="e@politi.example", department="fyn-ode",
@@ -170,8 +172,7 @@ def test_a_foreign_next_page_is_ignored(client, oidc):
 
 def test_a_state_this_browser_did_not_start_is_refused(client, oidc, app):
     answer = to_provider(client)
-    with app.test_client() as other_browser:  # a fresh cookie jar: no pending sign-on
-        response = back_to_app(other_browser, answer)
+    response = back_to_app(app.test_client(), answer)  # another browser: no sign-on pending there
     assert response.status_code == 400
     assert "started in another browser" in response.get_data(as_text=True)
 
@@ -191,7 +192,7 @@ def test_an_answer_from_the_provider_is_used_once(client, oidc):
     assert db.session.query(LoginSession).count() == 1
 
 
-@pytest.mark.parametrize("tamper", ["nonce", "signature", "audience", "no_id_token"])
+@pytest.mark.parametrize("tamper", ["nonce", "signature", "audience", "iss", "no_id_token"])
 def test_an_id_token_that_does_not_verify_is_refused(client, oidc, tamper):
     oidc.tamper = {tamper}
     response = sign_on(client, oidc, sub="subject-14", email="n@politi.example")
@@ -224,3 +225,34 @@ def test_an_unreachable_provider_is_a_clear_answer(client):
     response = client.get("/login/sso")
     assert response.status_code == 503
     assert "cannot be reached right now" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"BASE_URL": "https://politi.example/elearn/"}], indirect=True)
+def test_the_callback_keeps_base_urls_path_prefix(client, oidc):
+    to_provider(client)
+    assert oidc.authorize_requests[-1]["redirect_uri"] == "https://politi.example/elearn/login/sso/callback"
+
+
+@pytest.mark.parametrize("app_config", [{"REQUIRE_2FA": True}], indirect=True)
+def test_single_sign_on_skips_the_local_two_factor_step(client, oidc, make_user):
+    """The identity provider does multi-factor; a local TOTP set-up or code is never asked for."""
+    user = make_user(Role.ADMIN, email="totp@politi.example")
+    user.totp_secret, user.totp_enabled_at = "not-used-here", utcnow()
+    coordinator = make_user(Role.COORDINATOR, email="no-totp@politi.example")
+    db.session.commit()
+    response = sign_on(client, oidc, sub="subject-16", email=user.email, groups=["elearn-admins"])
+    assert response.headers["Location"] == "/"
+    assert _logged_in_as(client, user)
+    browser = client.application.test_client()  # another person's browser
+    response = sign_on(browser, oidc, sub="subject-17", email=coordinator.email,
+                       groups=["elearn-coordinators"])
+    assert response.headers["Location"] == "/"  # not to the two-factor set-up
+    assert _logged_in_as(browser, coordinator)
+
+
+def test_a_discovery_document_for_another_issuer_is_refused(client, oidc):
+    oidc.tamper = {"discovery_issuer"}
+    response = client.get("/login/sso")
+    assert response.status_code == 503
+    assert "not set up correctly" in response.get_data(as_text=True)
+    assert oidc.authorize_requests == []
