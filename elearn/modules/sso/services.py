@@ -22,6 +22,10 @@ from elearn.modules.units.models import Unit
 log = logging.getLogger("elearn.sso")
 
 
+#: User.name's column length: a longer name from the provider is cut, not refused.
+NAME_LENGTH = 200
+
+
 class AccountRefused(SignOnFailed):
     status = 403
 
@@ -65,14 +69,18 @@ def parse_role_map(text: str) -> dict[str, Role]:
 
 
 def _groups(claims: Mapping, claim: str) -> frozenset[str] | None:
+    """The group names in the claim (a list, or one space-separated string); None when the provider
+    left them out for being too many (Azure AD's "group overage"), so roles stay as they are."""
     value = claims.get(claim)
-    if value is None and claim in claims.get("_claim_names", {}):
-        # Azure AD's "group overage": too many groups to put in the token; roles stay as they are.
+    overage = claims.get("_claim_names")
+    if value is None and isinstance(overage, dict) and claim in overage:
         log.warning("sso role claim %r not in the token (too many groups); roles unchanged", claim)
         return None
     if isinstance(value, str):
         return frozenset(value.split())
-    return frozenset(str(item) for item in value or ())
+    if isinstance(value, (list, tuple)):
+        return frozenset(str(item) for item in value)
+    return frozenset()
 
 
 def identity(claims: Mapping, policy: Policy) -> Identity:
@@ -86,15 +94,16 @@ def identity(claims: Mapping, policy: Policy) -> Identity:
     except DomainError as error:
         raise SignOnFailed(error.message) from error
     return Identity(
-        subject=str(claims["sub"]), email=email, name=_text(claims.get("name")),
+        subject=str(claims["sub"]), email=email, name=_text(claims.get("name"), NAME_LENGTH),
         unit_code=_text(claims.get(policy.unit_claim)) if policy.unit_claim else None,
         groups=_groups(claims, policy.role_claim) if policy.role_claim else None)
 
 
-def _text(value) -> str | None:
-    """A claim's value as stripped text; None when absent, empty or not a single value."""
+def _text(value, length: int = 255) -> str | None:
+    """A claim's value as stripped text of at most length characters; None when absent, empty or not
+    a single value."""
     if isinstance(value, (int, str)) and not isinstance(value, bool):
-        return str(value).strip() or None
+        return str(value).strip()[:length] or None
     return None
 
 

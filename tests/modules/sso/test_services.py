@@ -55,3 +55,9 @@ def test_scopes_without_openid_stop_the_start():
     with pytest.raises(ConfigurationError, match="openid"):
         create_app({**BASE_CONFIG, "OIDC_ISSUER": "https://id.politi.example", "OIDC_CLIENT_ID": "x",
                     "OIDC_SCOPES": "email profile"})
+
+
+def test_odd_claims_are_read_safely():
+    person = services.identity({"sub": "1", "email": "a@politi.example", "name": "N" * 500,
+                                "groups": {"not": "a list"}, "_claim_names": "junk"}, POLICY)
+    assert (len(person.name), person.groups) == (services.NAME_LENGTH, frozenset())
