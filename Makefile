@@ -7,7 +7,7 @@ PORT ?= 5000
 #: The suite runs in this many processes (pytest-xdist); the multinode tests stay on one of them.
 TEST_WORKERS ?= 2
 
-.PHONY: run test install install-test translations messages lint format bench clean
+.PHONY: run test install install-test translations messages lint format bench clean audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ run: install
 test: install-test
 	$(BIN)/ruff check elearn tests bench
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
+## Security scanners (CI runs them): bandit, failing on medium+ severity; pip-audit over the installed packages.
+audit: install-test
+	bash .ci/audit
 
 lint:
 	$(BIN)/ruff check elearn tests bench

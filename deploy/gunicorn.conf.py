@@ -30,3 +30,27 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 #: gunicorn's control socket is one fixed path per user; several instances on one machine would
 #: share it, and elearn does not use it.
 control_socket_disable = True
+
+
+#: PROMETHEUS_MULTIPROC_DIR (see elearn/metrics.py): every worker's counts go to files there, so a
+#: scrape answered by any worker shows the whole instance. One directory per instance; it must exist
+#: before the app is loaded.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def on_starting(server):
+    """Start this instance's counts afresh (not on a reload, so the counts go on)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    """A worker that ended no longer counts in the in-progress gauge."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from elearn import config, events
@@ -12,6 +10,8 @@ from elearn.content import load_content
 from elearn.errors import register_error_handlers
 from elearn.extensions import csrf, db, init_reads, limiter, login_manager, migrate
 from elearn.i18n import init_i18n
+from elearn.logs import init_logging
+from elearn.metrics import init_metrics
 from elearn.modules import BLUEPRINTS
 from elearn.modules.certification.services import evaluate_user_id
 from elearn.routing import init_routing
@@ -27,7 +27,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     opens no network."""
     app = Flask(__name__, instance_relative_config=True, static_folder=str(config.STATIC_DIR))
     config.load(app, overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    init_logging(app)
+    init_metrics(app)
 
     db.init_app(app)
     init_reads(app)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from elearn.extensions import db
+from elearn.logs import loggable_path
 
 log = logging.getLogger("elearn")
 
@@ -76,10 +76,6 @@ def render_error(status: int, message=None):
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.before_request
-    def _request_id():
-        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
-
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_error(400, _l("The form had expired or was sent from another page. Nothing "
@@ -95,10 +91,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error):
-        log.exception("unhandled error request_id=%s path=%s", g.get("request_id"), request.path)
+        log.exception("unhandled error on %s %s", request.method, loggable_path())
         db.session.rollback()
         try:
             return render_error(500)
         except Exception:  # noqa: BLE001  (the error page itself failed; answer plainly)
-            log.exception("error page failed request_id=%s", g.get("request_id"))
+            log.exception("error page failed")
             return "500 Internal Server Error", 500, {"Content-Type": "text/plain"}

@@ -9,9 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The .ini's logging is for a bare alembic run only: under elearn (create_app, elearn/logs.py) the
+# root logger already has its handler, and replacing it would leave the rest of the run's log lines
+# in another format (not JSON) and drop the request ids and the redaction.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

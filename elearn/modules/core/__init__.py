@@ -1,1 +1,1 @@
-"""The dashboard, the language switch and the health check."""
+"""The dashboard, the language switch, the health check and the metrics."""

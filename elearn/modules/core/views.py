@@ -1,22 +1,23 @@
-"""Dashboard, language switch and /healthz."""
+"""Dashboard, language switch, /healthz and /metrics."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import text
 
 from elearn.clock import utcnow
 from elearn.config import LOCALES
-from elearn.extensions import csrf, db
+from elearn.extensions import csrf, db, login_manager
+from elearn.metrics import CONTENT_TYPE, exposition, from_this_machine
 from elearn.modules.admin.forms import ROLE_LABELS
 from elearn.modules.assignments.queries import for_learner
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.models import Role
 from elearn.modules.auth.services import set_locale
 from elearn.modules.certification.pages import dashboard_certificates
+from elearn.modules.core import services
 from elearn.modules.courses import pages
 from elearn.modules.courses.services import catalogue
 from elearn.modules.quizzes.pages import open_attempt_links
@@ -93,12 +94,20 @@ def switch_language():
 @bp.route("/healthz")
 @csrf.exempt
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # noqa: BLE001  (any failure means the database is not usable)
-        db.session.rollback()
-        database = "unavailable"
-    healthy = database == "ok"
-    return jsonify(status="ok" if healthy else "degraded", database=database), (
-        200 if healthy else 503)
+    report = services.health()
+    response = jsonify(report)
+    response.status_code = 200 if report["status"] == services.OK else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/metrics")
+def metrics():
+    """For Prometheus on this machine, or an administrator: anyone else is sent to log in, or 403."""
+    if not from_this_machine():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.has_role(Role.ADMIN):
+            abort(403)
+    return Response(exposition(services.figures), content_type=CONTENT_TYPE,
+                    headers={"Cache-Control": "no-store"})

@@ -56,7 +56,7 @@ def _render(text: str, inline: bool) -> Markup:
     html = str(render_markdown(text)).strip()
     if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
-    return Markup(html)  # noqa: S704  (sanitised by render_markdown; only its <p> is cut)
+    return Markup(html)  # noqa: S704  (sanitised by render_markdown; only its <p> is cut)  # nosec B704
 
 
 class _Reader:
@@ -224,7 +224,8 @@ class _Reader:
 
 def _read_yaml(path: Path, label: str, problems: list[Problem]):
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        text = path.read_text(encoding="utf-8")
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506  (a SafeLoader)  # nosec B506
     except UnicodeDecodeError:
         problems.append(Problem(label, 1, "the file is not UTF-8 text"))
     except yaml.YAMLError as error:

@@ -1,30 +1,8 @@
-"""Health check, security headers, error pages, languages."""
+"""Security headers, error pages, languages (the health check: test_health.py)."""
 
 import pytest
 
 from elearn.modules.auth.models import Role
-
-
-def test_healthz_reports_the_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_reports_a_broken_database(app, client):
-    from elearn.extensions import db
-
-    db.session.remove()
-    db.engine.dispose()
-    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:////nonexistent/dir/x.sqlite"
-    app.extensions["sqlalchemy"]._app_engines[app] = {}  # rebuilt lazily from the new URL
-    from sqlalchemy import create_engine
-
-    app.extensions["sqlalchemy"]._app_engines[app][None] = create_engine(
-        "sqlite:////nonexistent/dir/x.sqlite")
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json["database"] == "unavailable"
 
 
 def test_security_headers_on_every_page(client):
