@@ -17,6 +17,7 @@ from elearn.extensions import db
 from elearn.modules.admin import roster
 from elearn.modules.assignments import notices
 from elearn.modules.auth import services as accounts
+from elearn.modules.auth import twofactor
 from elearn.modules.auth.models import Role
 from elearn.modules.certification import reminders
 from elearn.modules.outbox import delivery
@@ -97,6 +98,21 @@ def import_users(file: Path, dry_run: bool, import_good_rows: bool):
     roster.apply(text, None, import_good_rows)
     db.session.commit()
     click.echo(f"Imported: {counts}.")
+
+
+@users.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email: str):
+    """Turn two-factor authentication off for EMAIL (a lost phone) and log them out everywhere."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the e-mail address {email}.")
+    was_on = twofactor.is_on(user)
+    twofactor.reset(None, user)
+    db.session.commit()
+    click.echo(f"Two-factor authentication is off for {user.email} and their sessions are ended."
+               if was_on else f"{user.email} had no two-factor authentication; their sessions are ended.")
 
 
 @outbox.command("send")

@@ -23,6 +23,7 @@ ENV_KEYS = {
     "LOGIN_LIMIT_PER_ACCOUNT": "LOGIN_LIMIT_PER_ACCOUNT",
     "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "LOGIN_LIMIT_PER_ACCOUNT_AND_IP",
     "VERIFY_LIMIT": "VERIFY_LIMIT",
+    "TWO_FACTOR_LIMIT": "TWO_FACTOR_LIMIT",
     "SMTP_HOST": "SMTP_HOST",
     "SMTP_PORT": "SMTP_PORT",
     "SMTP_USER": "SMTP_USER",
@@ -83,6 +84,8 @@ class DefaultConfig:
     LOGIN_LIMIT_PER_ACCOUNT = "30 per 5 minutes"
     #: Certificate verifications per client address (numbers are unguessable; this stops sweeps).
     VERIFY_LIMIT = "30 per minute"
+    #: Wrong two-factor codes allowed per account (at log-in; and separately on the set-up page).
+    TWO_FACTOR_LIMIT = "5 per 5 minutes"
     PASSWORD_HASH_PROFILE = "strong"  # noqa: S105  (a profile name, not a password)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which the server can end
     SESSION_COOKIE_HTTPONLY = True

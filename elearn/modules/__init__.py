@@ -2,6 +2,7 @@
 
 from elearn.modules.admin.views import bp as admin_bp
 from elearn.modules.assignments.views import bp as assignments_bp
+from elearn.modules.auth import twofactor_views as _twofactor_views  # noqa: F401  (adds its routes)
 from elearn.modules.auth.views import bp as auth_bp
 from elearn.modules.certification.views import bp as certification_bp
 from elearn.modules.core.views import bp as core_bp

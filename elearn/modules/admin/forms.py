@@ -52,8 +52,9 @@ class UserForm(Form, ContactFields):
                                                           ("da", "Dansk"), ("en", "English")]))
     password = PasswordField(
         _l("Set a new password"), validators=[Optional(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
-        description=_l("Leave empty to keep the current password. Setting one logs the user out "
-                       "everywhere."), render_kw={"autocomplete": "new-password"})
+        description=_l("Leave empty to keep the current password. At least %(count)d characters; long "
+                       "passphrases welcome; common passwords are refused. Setting one logs the user "
+                       "out everywhere.", count=MIN_LENGTH), render_kw={"autocomplete": "new-password"})
     active = BooleanField(_l("Active (can log in)"), default=True)
 
 

@@ -19,6 +19,7 @@ from elearn.modules.admin.forms import (
     UserForm,
 )
 from elearn.modules.auth import services as accounts
+from elearn.modules.auth import twofactor
 from elearn.modules.auth.decorators import admin_required, coordinator_required
 from elearn.modules.auth.models import Role
 from elearn.modules.units import services as units
@@ -112,6 +113,16 @@ def set_user_active(user_id: int):
     if act(lambda: services.set_user_active(current_user, user, active)):
         flash(_("%(name)s is active.", name=user.name) if active else
               _("%(name)s is deactivated and logged out.", name=user.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/admin/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@admin_required
+def reset_two_factor(user_id: int):
+    user = accounts.get_user(user_id)
+    if act(lambda: twofactor.reset(current_user.id, user)):
+        flash(_("Two-factor authentication is off for %(name)s, who is logged out everywhere.",
+                name=user.name), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

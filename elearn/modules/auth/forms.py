@@ -21,8 +21,8 @@ class PasswordChangeForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
-        description=_l("At least %(count)d characters. A few words in a row work well.",
-                       count=MIN_LENGTH),
+        description=_l("At least %(count)d characters; long passphrases welcome (a few words with "
+                       "spaces work well); common passwords are refused.", count=MIN_LENGTH),
         render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -46,3 +46,23 @@ class ContactFields:
 class PreferencesForm(Form, ContactFields):
     locale = SelectField(_l("Language"), choices=choices([("", _l("As my browser asks")),
                                                           ("da", "Dansk"), ("en", "English")]))
+
+
+def code_field() -> StringField:
+    """A 6-digit code from an authenticator app, typed or filled in by the phone's keyboard."""
+    return StringField(_l("6-digit code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "spellcheck": "false"})
+
+
+class TwoFactorCodeForm(Form):
+    code = code_field()
+
+
+class TwoFactorForm(Form):
+    """Switching two-factor on (the code proves the app has the secret) or off."""
+
+    code = code_field()
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})

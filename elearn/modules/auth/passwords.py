@@ -1,6 +1,10 @@
-"""Password hashing with Argon2id; the profile is lighter in tests, never in production."""
+"""Password hashing with Argon2id (the profile is lighter in tests, never in production), and the list
+of common passwords that are refused."""
 
 from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +17,7 @@ PROFILES = {
 }
 MIN_LENGTH = 10
 MAX_LENGTH = 256
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
 def _hasher() -> PasswordHasher:
@@ -32,3 +37,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The vendored list of common passwords, lower-cased (read once per process)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))

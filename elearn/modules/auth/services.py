@@ -18,7 +18,13 @@ from elearn.config import LOCALES
 from elearn.errors import Conflict, DomainError, Forbidden, NotFound
 from elearn.extensions import db, read_connection
 from elearn.modules.auth.models import LoginSession, Role, User, UserRole, coordinator_unit
-from elearn.modules.auth.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, verify_password
+from elearn.modules.auth.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    common_passwords,
+    hash_password,
+    verify_password,
+)
 from elearn.modules.auth.principal import Principal
 from elearn.modules.units.models import Unit
 from elearn.modules.units.services import get_unit, subtree_ids
@@ -37,14 +43,31 @@ def normalize_email(email: str) -> str:
     return result.normalized.lower()
 
 
-def check_password_rules(password: str) -> None:
-    """Raises DomainError when the password is too short or too long."""
+def _folded(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def check_password_rules(password: str, email: str = "", name: str = "") -> None:
+    """Raises DomainError unless password follows NIST SP 800-63B: MIN_LENGTH to MAX_LENGTH characters
+    (spaces welcome, no rules on kinds of characters), not a common password (ignoring case and
+    spaces), not the person's own e-mail address or name, not one character repeated."""
     if len(password) < MIN_LENGTH:
         raise DomainError(
             _l("Use at least %(count)d characters; a few words in a row are easy to remember.",
                count=MIN_LENGTH), field="password")
     if len(password) > MAX_LENGTH:
         raise DomainError(_l("Use at most %(count)d characters.", count=MAX_LENGTH),
+                          field="password")
+    folded = _folded(password)
+    if len(set(password)) == 1:
+        raise DomainError(_l("One character repeated is too easy to guess."), field="password")
+    if password.lower() in common_passwords() or folded in common_passwords():
+        raise DomainError(_l("This is one of the most common passwords, which are tried first. "
+                             "Choose another, e.g. a few words that belong together only for you."),
+                          field="password")
+    personal = {_folded(email), _folded(email.partition("@")[0]), _folded(name)} - {""}
+    if folded in personal:
+        raise DomainError(_l("Do not use your name or e-mail address as your password."),
                           field="password")
 
 
@@ -90,7 +113,7 @@ def create_user(name: str, email: str, roles: Iterable[Role], unit_id: int | Non
     set_roles(user, roles)
     if password is not None:
         require_local_login()
-        check_password_rules(password)
+        check_password_rules(password, user.email, user.name)
         user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
@@ -122,7 +145,7 @@ def require_local_login() -> None:
 def set_password(user: User, password: str) -> None:
     """Set a new password and end every session of the user on the server."""
     require_local_login()
-    check_password_rules(password)
+    check_password_rules(password, user.email, user.name)
     user.password_hash = hash_password(password)
     end_all_sessions(user)
 

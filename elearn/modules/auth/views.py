@@ -22,6 +22,7 @@ from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.forms import LoginForm, PasswordChangeForm, PreferencesForm
 from elearn.modules.auth.signin import SESSION_TOKEN_KEY
 from elearn.modules.auth.signin import begin as _begin
+from elearn.modules.auth.twofactor_login import after_password
 from elearn.security import safe_next
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -69,9 +70,7 @@ def login():
                 form.form_errors.append(error.message)
                 status = error.status
             else:
-                _begin(user, services.start_session(user))
-                db.session.commit()
-                return redirect(next_url or url_for("core.dashboard"))
+                return after_password(user, next_url)
     return render_template("auth/login.html", form=form, next_url=next_url), status
 
 

@@ -28,7 +28,7 @@ from elearn.modules.certification import directory, pages, services
 from elearn.modules.certification.forms import CompareForm, RevokeForm
 from elearn.modules.certification.models import CertificateAward
 from elearn.modules.courses.services import catalogue
-from elearn.modules.workshops.checkin import qr_svg
+from elearn.qr import qr_svg
 
 bp = Blueprint("certification", __name__, template_folder="templates")
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
-import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from markupsafe import Markup, escape
 
 from elearn.errors import DomainError, NotFound
 
@@ -39,13 +35,3 @@ def read_token(token: str) -> int:
     if not isinstance(data, dict) or not isinstance(data.get("session"), int):
         raise NotFound(_l("This check-in code is not valid."))
     return data["session"]
-
-
-def qr_svg(url: str, label: str) -> Markup:
-    """The URL as an inline SVG QR code (generated here: no scripts, no styles)."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=6,
-                                    border=4, svgclass="qr-code", lineclass=None, omitsize=True,
-                                    title=str(label))
-    svg = buffer.getvalue().decode("ascii")
-    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))  # noqa: S704

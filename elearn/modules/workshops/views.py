@@ -18,6 +18,7 @@ from elearn.modules.workshops import checkin, feedback, notify, queries, schedul
 from elearn.modules.workshops.forms import CancelRegistrationForm, FeedbackForm, NeedForm
 from elearn.modules.workshops.loader import reading_list, workshops
 from elearn.modules.workshops.models import RegistrationState
+from elearn.qr import qr_svg
 
 bp = Blueprint("workshops", __name__, template_folder="templates")
 
@@ -210,7 +211,7 @@ def check_in_code(session_id: int):
     url = absolute_url("workshops.check_in", token=checkin.make_token(session.id))
     title = notify.title(session, str(get_locale()))
     return render_template("workshops/check_in_code.html", session=session, url=url, title=title,
-                           qr=checkin.qr_svg(url, _("Check-in code for %(title)s", title=title)),
+                           qr=qr_svg(url, _("Check-in code for %(title)s", title=title)),
                            minutes=checkin.VALID_SECONDS // 60)
 
 
