@@ -123,6 +123,7 @@ PROTECTED = [
     ("POST", "/cohorts/{cohort_id}/import/confirm", {Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/certification/awards/{award_id}/revoke", {Role.COORDINATOR, Role.ADMIN}),
     ("POST", "/certification/awards/{award_id}/revoke", {Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/metrics", {Role.ADMIN}),  # or from this machine: the client below is remote
 ]
 GENERIC = {"/modules/first-steps": "/modules/<slug>", "/reference/quick-card": "/reference/<slug>",
            "/modules/first-steps/what": "/modules/<slug>/<section_id>",
@@ -165,6 +166,13 @@ def test_every_route_is_listed_here(app):
             url = url.replace("{" + name + "}", f"<int:{name}>")
         listed.add(url)
     assert rules == listed
+
+
+@pytest.fixture
+def client(client):
+    """Requests from another machine, as through the reverse proxy (/metrics also lets loopback in)."""
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.40"
+    return client
 
 
 @pytest.fixture
