@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 from datetime import datetime
 
 import pytest
+from click.testing import CliRunner
 
 from elearn import create_app
+from elearn.cli import main
 from elearn.extensions import db
 from elearn.logs import REDACTED, StderrHandler, scrub_text
 from elearn.modules.quizzes import services as quizzes
@@ -152,3 +155,15 @@ def test_pytest_still_captures_the_request_log(client, caplog):
     response = client.get("/login")
     record = next(r for r in caplog.records if r.name == "elearn.request")
     assert record.request_id == response.headers["X-Request-ID"] and record.status == 200
+
+
+def test_the_commands_log_through_the_same_handler(sqlite_template, tmp_path, monkeypatch):
+    database = tmp_path / "cli.sqlite"
+    shutil.copy(sqlite_template, database)
+    monkeypatch.setenv("ELEARN_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("ELEARN_LOG_FORMAT", "json")
+    monkeypatch.setenv("ELEARN_SECRET_KEY", "cli-test-secret")
+    result = CliRunner().invoke(main, ["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert any(line["logger"] == "elearn.content" and line["request_id"] is None for line in lines)
