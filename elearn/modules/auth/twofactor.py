@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
 
 from elearn.clock import utcnow
-from elearn.errors import DomainError
+from elearn.errors import DomainError, Forbidden
 from elearn.extensions import db
 from elearn.modules.audit.services import record
 from elearn.modules.auth.models import Role, User
@@ -87,6 +87,14 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
 
 def is_on(user: User) -> bool:
     return user.totp_secret is not None
+
+
+def require_password(user: User) -> None:
+    """Raises Forbidden for an account without a password (one that signs on through the identity
+    provider, whose own multi-factor policy applies)."""
+    if not user.password_hash:
+        raise Forbidden(_l("Two-factor authentication here protects log-ins with a password, and "
+                           "your account has none."))
 
 
 def required_for(user: User, require_2fa: bool) -> bool:

@@ -30,7 +30,7 @@ OPEN_DURING_SETUP = {"auth.two_factor", "auth.logout", "auth.login", "core.switc
 
 @bp.before_app_request
 def _set_up_two_factor_first():
-    if session.get(SETUP_REQUIRED_KEY) and request.endpoint not in OPEN_DURING_SETUP:
+    if request.endpoint not in OPEN_DURING_SETUP and session.get(SETUP_REQUIRED_KEY):
         return redirect(url_for("auth.two_factor"))
     return None
 
@@ -90,9 +90,12 @@ def _setup_secret() -> str:
                key_func=_account_key, deduct_when=_refused, scope="two-factor-account")
 @login_required
 def two_factor():
+    services.require_local_login()
     user = services.get_user(current_user.id)
+    twofactor.require_password(user)
     form = TwoFactorForm()
     if twofactor.is_on(user):
+        session.pop(SETUP_REQUIRED_KEY, None)  # e.g. set up meanwhile in another browser
         return _turn_off(user, form)
     secret = _setup_secret()
     if save(form, lambda: twofactor.enable(user, session[SETUP_SECRET_KEY], form.password.data,

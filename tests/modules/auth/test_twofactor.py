@@ -355,3 +355,28 @@ def test_account_page_shows_the_state_with_a_link(client, auth, make_user):
     page = client.get("/account").get_data(as_text=True)
     assert "Off: your password alone logs you in." in page
     assert 'href="/account/two-factor"' in page
+
+
+def test_two_factor_is_only_for_accounts_with_a_password(app, client, auth, make_user):
+    user = make_user()
+    auth.login(user)
+    user.password_hash = None  # as for someone who signs on through the identity provider
+    db.session.commit()
+    assert client.get("/account/two-factor").status_code == 403
+    assert "Two-factor authentication" not in client.get("/account").get_data(as_text=True)
+
+
+def test_two_factor_page_is_closed_when_local_passwords_are_off(app, client, auth, make_user):
+    auth.login(make_user())
+    app.config["LOCAL_LOGIN"] = False
+    assert client.get("/account/two-factor").status_code == 403
+
+
+@pytest.mark.parametrize("app_config", [{"REQUIRE_2FA": True}])
+def test_set_up_in_another_browser_releases_a_session_waiting_for_it(app, client, auth, make_user):
+    admin = make_user(Role.ADMIN)
+    auth.login(admin)
+    assert client.get("/admin/users").headers["Location"] == "/account/two-factor"
+    switch_on(admin)
+    assert client.get("/account/two-factor").status_code == 200
+    assert client.get("/admin/users").status_code == 200
