@@ -21,6 +21,7 @@ from elearn.modules.auth import twofactor
 from elearn.modules.auth.models import Role
 from elearn.modules.certification import reminders
 from elearn.modules.outbox import delivery
+from elearn.modules.privacy.commands import retention
 from elearn.modules.units.services import find_unit
 
 users = AppGroup("users", help="Create and import user accounts.")
@@ -159,3 +160,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(certification)
     app.cli.add_command(assignments)
+    app.cli.add_command(retention)

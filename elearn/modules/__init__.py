@@ -7,6 +7,7 @@ from elearn.modules.auth.views import bp as auth_bp
 from elearn.modules.certification.views import bp as certification_bp
 from elearn.modules.core.views import bp as core_bp
 from elearn.modules.courses.views import bp as courses_bp
+from elearn.modules.privacy.views import bp as privacy_bp
 from elearn.modules.quizzes.views import bp as quizzes_bp
 from elearn.modules.reports import assignments_views as _assignments_views  # noqa: F401  (adds its routes)
 from elearn.modules.reports import certification_views as _certification_views  # noqa: F401  (adds its routes)
@@ -19,4 +20,4 @@ from elearn.modules.workshops import manage as _workshops_manage  # noqa: F401  
 from elearn.modules.workshops.views import bp as workshops_bp
 
 BLUEPRINTS = (core_bp, auth_bp, courses_bp, quizzes_bp, admin_bp, workshops_bp, certification_bp,
-              assignments_bp, reports_bp, sso_bp)
+              assignments_bp, reports_bp, sso_bp, privacy_bp)

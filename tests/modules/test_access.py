@@ -22,6 +22,8 @@ PROTECTED = [
     ("GET", "/", {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/account", {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}),
     ("GET", "/account/password", {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}),
+    ("GET", "/account/record", EVERYONE),  # always one's own: tests/modules/privacy
+    ("GET", "/account/record.json", EVERYONE),
     ("GET", "/account/two-factor", EVERYONE),
     ("POST", "/account/two-factor", EVERYONE),
     ("GET", "/modules", EVERYONE),
@@ -66,6 +68,8 @@ PROTECTED = [
     ("GET", "/admin/users/new", {Role.ADMIN}),
     ("GET", "/admin/users/{user_id}", {Role.ADMIN}),
     ("POST", "/admin/users/{user_id}/active", {Role.ADMIN}),
+    ("GET", "/admin/users/{user_id}/anonymise", {Role.ADMIN}),
+    ("POST", "/admin/users/{user_id}/anonymise", {Role.ADMIN}),
     ("POST", "/admin/users/{user_id}/two-factor/reset", {Role.ADMIN}),
     ("GET", "/admin/units", {Role.ADMIN}),
     ("GET", "/admin/units/new", {Role.ADMIN}),
@@ -155,7 +159,7 @@ ID_NAMES = ("user_id", "unit_id", "attempt_id", "session_id", "registration_id",
 
 def test_every_route_is_listed_here(app):
     open_routes = {"/login", "/logout", "/language", "/healthz", "/static/<path:filename>", "/sw.js",
-                   "/verify/<number>",
+                   "/verify/<number>", "/privacy",
                    "/login/two-factor",  # the code step after the password: tests/modules/auth
                    "/login/sso", "/login/sso/callback"}  # single sign-on: tests/modules/sso
     rules = {rule.rule for rule in app.url_map.iter_rules()} - open_routes

@@ -279,11 +279,14 @@ class VerificationPage:
     expires: str
     revoked: str
     revisions: tuple[RevisionLine, ...]
+    anonymised: bool = False  # the holder's personal data was removed: no name is shown
 
 
 def verification_page(award: CertificateAward, locale: str, now: datetime) -> VerificationPage:
     """What anyone may read about a certificate: no unit, no reasons, no links to files."""
     page = certificate_page(award, locale, now)
-    return VerificationPage(award.number, page.holder, page.path_title, page.award.state,
-                            page.award.state_label, page.award.issued, page.award.valid_from,
-                            page.award.expires, day(award.revoked_at), page.revisions)
+    anonymised = award.user.anonymised_at is not None
+    return VerificationPage(award.number, _("Holder anonymised") if anonymised else page.holder,
+                            page.path_title, page.award.state, page.award.state_label, page.award.issued,
+                            page.award.valid_from, page.award.expires, day(award.revoked_at),
+                            page.revisions, anonymised)

@@ -51,6 +51,9 @@ class QuestionStat:
     mean_score: float
     discrimination: float | None
     options: tuple[OptionStat, ...]
+    #: Answers still stored: the options are counted among these (older ones were removed after the
+    #: retention period; their scores still count above).
+    answers_kept: int = 0
 
 
 def _filters(quiz: Quiz, unit_ids: set[int] | None, query):
@@ -81,10 +84,13 @@ def _question_rows(quiz: Quiz, unit_ids: set[int] | None):
     group = ranked.c.n * 27 // 100  # integer division on both databases
     score = AttemptQuestion.score
     return db.session.execute(
-        select(AttemptQuestion.question_id, func.count(), func.count(AttemptQuestion.answer),
+        select(AttemptQuestion.question_id, func.count(),
+               func.count(case((AttemptQuestion.answer.is_not(None)
+                                | AttemptQuestion.answered_at.is_not(None), 1))),
                func.sum(case((score >= 1, 1), else_=0)), func.avg(score),
                func.avg(case((ranked.c.rank > ranked.c.n - group, score))),
-               func.avg(case((ranked.c.rank <= group, score))), func.max(group))
+               func.avg(case((ranked.c.rank <= group, score))), func.max(group),
+               func.count(AttemptQuestion.answer))
         .join(ranked, ranked.c.id == AttemptQuestion.attempt_id)
         .group_by(AttemptQuestion.question_id)).all()
 
@@ -114,8 +120,8 @@ def item_analysis(quiz: Quiz, unit_ids: set[int] | None, locale: str,
     counts = _option_counts(quiz, unit_ids)
     parents = {part.id: q for q in quiz.questions for part in q.parts}
     stats = []
-    for question_id, drawn, answered, right, mean, upper, lower, group in _question_rows(quiz,
-                                                                                          unit_ids):
+    for question_id, drawn, answered, right, mean, upper, lower, group, kept in _question_rows(quiz,
+                                                                                                unit_ids):
         question = quiz.question(question_id)
         if question is None:  # removed from the pool since; its old figures mean nothing now
             continue
@@ -127,6 +133,6 @@ def item_analysis(quiz: Quiz, unit_ids: set[int] | None, locale: str,
             else None, drawn, answered, round(100 * right / drawn) if drawn else 0, float(mean or 0),
             float(upper) - float(lower) if group >= MIN_GROUP and upper is not None
             and lower is not None else None,
-            _options(question, counts, answered, locale, labels)))
+            _options(question, counts, kept, locale, labels), kept))
     stats.sort(key=lambda s: (s.percent_correct, s.question_id))
     return total, stats

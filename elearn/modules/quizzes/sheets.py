@@ -93,6 +93,8 @@ class ReviewLine:
     explanation: Markup | None
     correct: tuple[Markup | str, ...] | None  # None: not revealed under the quiz's review policy
     section_url: str | None
+    #: Answered, but the answer was removed after the retention period (the score is kept).
+    answer_removed: bool = False
 
 
 def reveals_keys(attempt: QuizAttempt, passed: bool) -> bool:
@@ -120,7 +122,8 @@ def _label(question: Question, option_id: str, locale: str, labels: dict) -> Mar
 def review_line(row: AttemptQuestion, question: Question, quiz: Quiz, number: str, locale: str,
                 reveal: bool, labels: dict, parent: Question | None = None) -> ReviewLine:
     """One question of a submitted attempt, as the quiz's review policy allows it to be shown."""
-    answered, score = row.answer is not None, row.score or 0.0
+    removed = row.answer is None and row.answered_at is not None
+    answered, score = row.answer is not None or removed, row.score or 0.0
     state = "unanswered" if not answered else ("correct" if score >= 1 else
                                                "partly" if score > 0 else "wrong")
     known = {o.id for o in question.options}
@@ -140,7 +143,7 @@ def review_line(row: AttemptQuestion, question: Question, quiz: Quiz, number: st
                       question.explanation(locale) if answered and question.explanation else None,
                       tuple(_label(question, i, locale, labels) for i in correct_ids)
                       if answered and reveal else None,
-                      section_url(quiz, question, parent))
+                      section_url(quiz, question, parent), removed)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ class AttemptLine:
     submitted_at: datetime | None
     score: float | None
     passed: bool | None
+    id: int = 0  # the attempt's (the learner's own record adds its answers by it)
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,11 @@ def _attempts(user_id: int, locale: str) -> list[AttemptLine]:
     Only what an attempt scored, never what was asked or answered."""
     rows = db.session.execute(
         select(QuizAttempt.quiz_slug, QuizAttempt.mode, QuizAttempt.state, QuizAttempt.started_at,
-               QuizAttempt.submitted_at, QuizAttempt.score, QuizAttempt.passed)
+               QuizAttempt.submitted_at, QuizAttempt.score, QuizAttempt.passed, QuizAttempt.id)
         .where(QuizAttempt.user_id == user_id, QuizAttempt.state != AttemptState.VOID)
         .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc()))
     return [AttemptLine(_quiz_title(r.quiz_slug, locale), r.mode, r.state, r.started_at, r.submitted_at,
-                        r.score, r.passed) for r in rows]
+                        r.score, r.passed, r.id) for r in rows]
 
 
 def _workshops(user_id: int, locale: str) -> list[WorkshopLine]:

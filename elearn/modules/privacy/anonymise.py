@@ -1,0 +1,125 @@
+"""Anonymising a leaver: the account keeps its id, unit, roles and everything counted (progress, quiz
+attempts and scores, registrations and attendance, feedback ratings, certificates and their
+verification state), so reports add up as before; the name, the addresses, the secrets and the texts
+the person wrote are gone for good.
+
+Certificate PDFs printed the holder's name: each stored PDF is drawn again with the anonymised name,
+while the fingerprint recorded at issue is kept, so a PDF the person was given still verifies as
+genuine (the copy kept on the server then no longer has that fingerprint)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select, update
+
+from elearn.errors import Conflict, DomainError
+from elearn.extensions import db
+from elearn.modules.assignments.models import CohortMember
+from elearn.modules.audit.services import record
+from elearn.modules.auth import services as accounts
+from elearn.modules.auth.models import User, coordinator_unit
+from elearn.modules.certification import documents
+from elearn.modules.certification.models import AwardRevision, CertificateAward
+from elearn.modules.certification.services import path_of
+from elearn.modules.outbox.models import MessageStatus, OutboxMessage
+from elearn.modules.privacy.scrub import scrub
+from elearn.modules.workshops.models import Feedback, KnowledgeNeed, Registration
+
+SYNC = {"synchronize_session": False}
+
+
+def anonymised_name(user_id: int) -> str:
+    return f"Anonymised person #{user_id}"
+
+
+def anonymised_email(user_id: int) -> str:
+    """Unique, and undeliverable: .invalid is reserved for names that can never resolve."""
+    return f"anonymised-{user_id}@anonymised.invalid"
+
+
+def check(actor, user: User, confirmation: str) -> None:
+    """Raises DomainError unless actor may anonymise user with this typed confirmation."""
+    if actor.id == user.id:
+        raise DomainError(_l("You cannot anonymise your own account."))
+    if user.anonymised_at is not None:
+        raise Conflict(_l("This account is already anonymised."))
+    if (confirmation or "").strip().lower() != user.email.lower():
+        raise DomainError(_l("Type the person's e-mail address exactly as shown to confirm."),
+                          field="confirmation")
+
+
+def _clear_account(user: User, now: datetime) -> None:
+    user.name, user.email = anonymised_name(user.id), anonymised_email(user.id)
+    user.work_phone = user.work_email = ""
+    user.password_hash = user.totp_secret = user.sso_subject = user.locale = None
+    user.totp_last_step = user.totp_enabled_at = None
+    user.active, user.anonymised_at = False, now
+    accounts.end_all_sessions(user)
+    db.session.execute(delete(coordinator_unit).where(coordinator_unit.c.user_id == user.id))
+
+
+def _remove_texts(user_id: int) -> None:
+    """The texts the person wrote; the ratings, registrations and attendance stay (unlinked feedback
+    still counts in a session's average)."""
+    db.session.execute(update(Feedback).where(Feedback.user_id == user_id)
+                       .values(useful="", missing="", user_id=None), execution_options=SYNC)
+    db.session.execute(delete(KnowledgeNeed).where(KnowledgeNeed.user_id == user_id),
+                       execution_options=SYNC)
+    db.session.execute(update(Registration).where(Registration.user_id == user_id,
+                                                  Registration.cancel_reason != "")
+                       .values(cancel_reason=""), execution_options=SYNC)
+    db.session.execute(delete(CohortMember).where(CohortMember.user_id == user_id),
+                       execution_options=SYNC)
+
+
+def _remove_mail(user_id: int, email: str) -> None:
+    """Messages not sent yet are dropped; sent and failed ones keep their subject and dates only."""
+    to_them = (OutboxMessage.user_id == user_id) | (OutboxMessage.recipient == email)
+    db.session.execute(delete(OutboxMessage).where(to_them, OutboxMessage.status == MessageStatus.PENDING),
+                       execution_options=SYNC)
+    db.session.execute(update(OutboxMessage).where(to_them)
+                       .values(recipient=anonymised_email(user_id), body="", attachments=[],
+                               last_error=None), execution_options=SYNC)
+
+
+class _Title:
+    """A path that left the content: its slug stands in for the title."""
+
+    def __init__(self, slug: str):
+        self.slug = slug
+
+    def title(self, locale: str) -> str:
+        return self.slug
+
+
+def _redraw_certificates(user: User) -> int:
+    """Draw each stored certificate PDF again with the anonymised name; returns how many."""
+    rows = db.session.execute(select(AwardRevision, CertificateAward)
+                              .join(CertificateAward, CertificateAward.id == AwardRevision.award_id)
+                              .where(CertificateAward.user_id == user.id)).all()
+    for revision, award in rows:
+        path = path_of(award.path_slug) or _Title(award.path_slug)
+        revision.pdf = documents.certificate_pdf(user, path, award.number, revision.issued_at,
+                                                 revision.expires_at)
+    return len(rows)
+
+
+def anonymise(actor, user: User, confirmation: str, now: datetime) -> None:
+    """Remove user's personal data for good (see the module's docstring) and audit it without the old
+    name or address; raises DomainError for oneself, a wrong confirmation or an anonymised account."""
+    check(actor, user, confirmation)
+    accounts.lock_user(user.id)
+    old = {user.name: anonymised_name(user.id), user.email: anonymised_email(user.id)}
+    old.update({value: "" for value in (user.work_email, user.work_phone) if value})
+    email = user.email
+    _clear_account(user, now)
+    _remove_texts(user.id)
+    _remove_mail(user.id, email)
+    db.session.flush()
+    pdfs = _redraw_certificates(user)
+    db.session.flush()
+    texts = scrub(old, skip={User.__tablename__})
+    db.session.expire_all()  # the statements above bypassed the objects the session holds
+    record(actor.id, "user.anonymise", f"user:{user.id}", certificate_pdfs=pdfs, texts_scrubbed=texts)
