@@ -24,6 +24,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
@@ -39,6 +40,8 @@ LOOPBACK = frozenset({"127.0.0.1", "::1"})
 #: Headers a reverse proxy adds: their presence means the request came through it, from elsewhere.
 FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
+# No `_created` series: multiprocess mode has none, so both modes show the same names.
+disable_created_metrics()
 REGISTRY = CollectorRegistry()
 REQUESTS = Counter("elearn_http_requests", "HTTP requests answered, by method, route and status class.",
                    ["method", "endpoint", "status"], registry=REGISTRY)
