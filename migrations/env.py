@@ -1,9 +1,11 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
 
 from alembic import context
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -65,6 +67,27 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+#: The PostgreSQL advisory lock that `elearn db upgrade` holds while it migrates (any fixed number).
+MIGRATION_LOCK_KEY = 4_212_617_351
+
+
+@contextmanager
+def migration_lock(connection):
+    """Upgrades started on two machines at once take turns (PostgreSQL): the second waits for the
+    first to commit, then reads the version it left and has nothing to do. Without it both would
+    create the same tables and one would fail half-way. SQLite has one writer at a time anyway."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    connection.commit()  # the lock is the session's; the migration gets a transaction of its own
+    try:
+        yield
+    finally:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -96,8 +119,9 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with migration_lock(connection):
+            with context.begin_transaction():
+                context.run_migrations()
 
 
 if context.is_offline_mode():
