@@ -192,9 +192,14 @@ def _user_id():
 
 
 def init_logging(app: Flask) -> None:
-    """Configure the handler, give every request an id and write one request log line each. Runs
-    first in create_app, so its before_request runs before any other."""
+    """Configure the handler, keep statement values out of database errors, give every request an id
+    and write one request log line each. Runs first in create_app (before the database is set up), so
+    its before_request runs before any other."""
     configure(app.config["LOG_FORMAT"])
+    # A database error's message would otherwise carry the statement's values (answers, hashes) into
+    # the log with its traceback.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True,
+                                               **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
     @app.before_request
     def _begin():

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from elearn import create_app
 from elearn.cli import main
@@ -167,3 +168,11 @@ def test_the_commands_log_through_the_same_handler(sqlite_template, tmp_path, mo
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     assert any(line["logger"] == "elearn.content" and line["request_id"] is None for line in lines)
+
+
+def test_a_database_error_logs_no_statement_values(app, client, capsys):
+    app.add_url_rule("/faulty", "faulty", lambda: db.session.execute(
+        text("SELECT * FROM no_such_table WHERE note = :note"), {"note": "s3cret-value"}))
+    assert client.get("/faulty").status_code == 500
+    err = capsys.readouterr().err
+    assert "no_such_table" in err and "s3cret-value" not in err
