@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from werkzeug.serving import run_simple
 
+from elearn.backup_commands import backup_command, restore_command
 from elearn.clock import utcnow
 from elearn.dbstatus import pending_migration
 from elearn.errors import DomainError
@@ -161,3 +162,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(certification)
     app.cli.add_command(assignments)
     app.cli.add_command(retention)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

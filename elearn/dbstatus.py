@@ -12,7 +12,7 @@ from elearn.extensions import db
 
 def pending_migration() -> str | None:
     """None when the schema is current, else a sentence saying what to run."""
-    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     if current == heads:
@@ -21,7 +21,7 @@ def pending_migration() -> str | None:
             "date. Run `elearn db upgrade` first.")
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
     config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
