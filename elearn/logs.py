@@ -26,7 +26,7 @@ REDACTED = "[redacted]"
 #: Words that make a key secret: its value is never written (also for extra keys like "otp_code").
 SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "token", "secret", "code",
                           "answer", "answers", "otp", "totp", "cookie", "cookies", "authorization",
-                          "csrf", "credential", "credentials", "signature", "session_cookie"})
+                          "csrf", "credential", "credentials", "signature"})
 #: key=value (a query string, a cookie) or a quoted key with a colon (JSON, a dict); not "key: value"
 #: in prose, so a content warning like "needs 'answer: true'" stays readable.
 _SECRET_PAIR = re.compile(
