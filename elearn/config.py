@@ -234,6 +234,8 @@ def _postgresql_options(config) -> None:
         options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
         connect_args = dict(options.get("connect_args", {}))
         connect_args.setdefault("options", "-c jit=off")
+        # A database host that drops packets fails /healthz and requests in seconds, not minutes.
+        connect_args.setdefault("connect_timeout", 5)
         options["connect_args"] = connect_args
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
