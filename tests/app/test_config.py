@@ -78,5 +78,6 @@ def test_own_postgresql_connect_options_are_kept(monkeypatch):
     monkeypatch.setenv("ELEARN_DATABASE_URL", "postgresql+psycopg://localhost/elearn")
     app = create_app({"SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c jit=on"},
                                                     "pool_size": 3}})
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"connect_args": {"options": "-c jit=on"},
-                                                       "pool_size": 3}
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"options": "-c jit=on", "connect_timeout": 5}
+    assert options["pool_size"] == 3
