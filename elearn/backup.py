@@ -138,6 +138,7 @@ def schema_advice(revision: str) -> str | None:
 
 
 _KIND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+NEW_BACKUP = "The backup just written"
 
 
 def _target(output: Path | None, backups_folder: Path, kind: str) -> Path:
@@ -194,7 +195,7 @@ def _sqlite_backup(source_path: Path, partial: Path) -> str:
         source.execute("PRAGMA busy_timeout=10000")
         source.backup(copy)  # all pages in one step: one read transaction, one snapshot
         copy.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
-        return _check_sqlite(copy, partial)
+        return _check_sqlite(copy, NEW_BACKUP)
     except sqlite3.Error as error:
         raise BackupError(f"The SQLite backup failed: {error}.") from error
     finally:
@@ -202,17 +203,17 @@ def _sqlite_backup(source_path: Path, partial: Path) -> str:
         source.close()
 
 
-def _check_sqlite(connection: sqlite3.Connection, path: Path) -> str:
-    """The migration revision of a SQLite database that passes integrity_check."""
+def _check_sqlite(connection: sqlite3.Connection, name: str) -> str:
+    """The migration revision of a SQLite database that passes integrity_check (name: for messages)."""
     try:
         result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
         if result != ["ok"]:
-            raise BackupError(f"{path} is damaged: {'; '.join(result[:3])}")
+            raise BackupError(f"{name} is damaged: {'; '.join(result[:3])}")
         rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"{path} is not a usable SQLite database: {error}.") from error
+        raise BackupError(f"{name} is not a usable SQLite database: {error}.") from error
     if len(rows) != 1:
-        raise BackupError(f"{path} has no single schema version (alembic_version).")
+        raise BackupError(f"{name} has no single schema version (alembic_version).")
     return rows[0][0]
 
 
@@ -225,7 +226,7 @@ def _sqlite_restore(backup_path: Path, live_path: Path) -> str:
     except sqlite3.Error as error:
         raise BackupError(f"Cannot open {backup_path}: {error}.") from error
     try:
-        revision = _check_sqlite(backup, backup_path)
+        revision = _check_sqlite(backup, str(backup_path))
         if not live_path.exists():
             _create_private(live_path)
         live = sqlite3.connect(live_path)
@@ -292,30 +293,33 @@ def _pg_dump(url: URL, partial: Path, pg_dump: str) -> str:
     pg_restore = str(Path(pg_dump).with_name("pg_restore"))
     if not Path(pg_restore).is_file():
         pg_restore = _tool("pg_restore", None)
-    return _dump_revision(pg_restore, partial)
+    _run([pg_restore, "--file=/dev/null", str(partial)], dict(os.environ),
+         "Reading the new dump back")  # decompresses every table's data
+    return _dump_revision(pg_restore, partial, NEW_BACKUP)
 
 
-def _dump_tables(pg_restore: str, path: Path) -> set[str]:
-    listing = _run([pg_restore, "--list", str(path)], dict(os.environ), f"Reading {path}")
+def _dump_tables(pg_restore: str, path: Path, name: str) -> set[str]:
+    listing = _run([pg_restore, "--list", str(path)], dict(os.environ),
+                   f"Reading {name} (damaged or incomplete?)")
     return set(re.findall(r"^\d+; \d+ \d+ TABLE public (\S+) ", listing, re.MULTILINE))
 
 
-def _dump_revision(pg_restore: str, path: Path) -> str:
+def _dump_revision(pg_restore: str, path: Path, name: str) -> str:
     """The migration revision stored in a pg_dump file (checks that pg_restore can read it)."""
-    if "alembic_version" not in _dump_tables(pg_restore, path):
-        raise BackupError(f"{path} holds no schema version (alembic_version): not an elearn backup.")
+    if "alembic_version" not in _dump_tables(pg_restore, path, name):
+        raise BackupError(f"{name} holds no schema version (alembic_version): not an elearn database.")
     script = _run([pg_restore, "--data-only", "--table=alembic_version", "--file=-", str(path)],
-                  dict(os.environ), f"Reading {path}")
+                  dict(os.environ), f"Reading {name} (damaged or incomplete?)")
     match = re.search(r"^COPY \S*alembic_version .*FROM stdin;\n(\w+)\n", script, re.MULTILINE)
     if not match:
-        raise BackupError(f"{path} has no schema version in alembic_version.")
+        raise BackupError(f"{name} has no schema version in alembic_version.")
     return match.group(1)
 
 
 def _pg_restore(url: URL, path: Path, pg_bin: str | None) -> str:
     pg_restore = _tool("pg_restore", pg_bin)
-    revision = _dump_revision(pg_restore, path)
-    newer = _live_tables(url) - _dump_tables(pg_restore, path)
+    revision = _dump_revision(pg_restore, path, str(path))
+    newer = _live_tables(url) - _dump_tables(pg_restore, path, str(path))
     if newer:
         raise BackupError(
             f"The database has tables the backup does not ({', '.join(sorted(newer))}): it was upgraded "

@@ -272,3 +272,21 @@ def test_a_missing_pg_dump_is_named(tmp_path):
     with pytest.raises(backups.BackupError, match=f"pg_dump was not found in ELEARN_PG_BIN \\({tmp_path}\\)"):
         backups._tool("pg_dump", str(tmp_path))
     assert Path(backups._tool("pg_restore", None)).name == "pg_restore"
+
+
+def test_a_sqlite_restore_is_seen_by_a_connection_left_open(app, make_user, tmp_path):
+    """The site's pooled connections stay valid: they read the restored database, never a mix."""
+    make_user(name="Anna Holm")
+    path = _backup_file(tmp_path)
+    make_user(name="Bo Later")
+    live = Path(db.engine.url.database)
+    open_connection = sqlite3.connect(live)
+    try:
+        assert open_connection.execute("SELECT count(*) FROM user").fetchone() == (2,)
+        db.session.remove()
+        backups.restore(db.engine.url, path)
+        assert open_connection.execute("SELECT name FROM user").fetchall() == [("Anna Holm",)]
+        assert open_connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        open_connection.close()
+    assert _names() == ["Anna Holm"]
