@@ -135,12 +135,13 @@ def site():
     site_file.write_text(site_config(instance.port, free_port(), http, https, folder))
     main = folder / "nginx.conf"
     main.write_text(main_config(folder, site_file))
-    checked = subprocess.run([nginx, "-t", "-c", str(main)], capture_output=True, text=True, check=False)
+    # -e: nginx opens its error log before reading the configuration (the default one needs root).
+    command = [nginx, "-e", str(folder / "error.log"), "-c", str(main)]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
     process = None
     try:
         assert checked.returncode == 0, checked.stderr
-        process = subprocess.Popen([nginx, "-c", str(main)], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_for(http, process, folder / "error.log")
         yield Site(https, http, folder, instance.log, instance.port)
     finally:
