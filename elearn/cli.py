@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from elearn import create_app, demo, demo_national
-from elearn.config import DefaultConfig
+from elearn.config import ConfigurationError, DefaultConfig
 from elearn.content import read
 from elearn.modules.courses.loader import ContentError
 
@@ -23,6 +23,9 @@ def _app_factory():
     except ContentError as error:
         click.echo("The course content has errors; the site will not start:", err=True)
         click.echo(str(error), err=True)
+        sys.exit(1)
+    except ConfigurationError as error:
+        click.echo(f"The configuration cannot run: {error}", err=True)
         sys.exit(1)
 
 

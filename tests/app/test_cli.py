@@ -93,3 +93,12 @@ def test_demo_creates_a_fresh_database_and_prints_working_logins(tmp_path, monke
         from elearn.modules.quizzes.analysis import attempt_counts
 
         assert sum(attempt_counts(None).values()) >= 12  # the item analysis has figures to show
+
+
+def test_a_configuration_error_is_one_clear_line_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("ELEARN_ENV", "production")
+    monkeypatch.delenv("ELEARN_SECRET_KEY", raising=False)
+    result = CliRunner().invoke(main, ["outbox", "send"])
+    assert result.exit_code == 1
+    assert "The configuration cannot run: ELEARN_ENV=production needs an explicit secret key" in result.output
+    assert "Traceback" not in result.output
