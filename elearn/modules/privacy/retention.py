@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 
 from elearn.extensions import db
 from elearn.modules.audit.models import AuditEvent
@@ -57,34 +57,40 @@ def _cutoff(now: datetime, days: int) -> datetime | None:
 
 def _old_attempt_ids(cutoff: datetime, after: int, limit: int) -> list[int]:
     """Ids above `after` of finished attempts older than cutoff that still hold answers: submitted
-    ones by their submission, void ones (never submitted) by their start."""
+    ones by their submission, void ones (never submitted) by their start. Walks the attempts by id,
+    probing each one's rows by their primary key, so every attempt is read once per run."""
     old = or_(and_(QuizAttempt.state == AttemptState.SUBMITTED, QuizAttempt.submitted_at < cutoff),
               and_(QuizAttempt.state == AttemptState.VOID, QuizAttempt.started_at < cutoff))
-    held = (select(AttemptQuestion.attempt_id.label("id")).where(AttemptQuestion.answer.is_not(None))
-            .union(select(AttemptChoice.attempt_id.label("id")))).subquery()
+    answered = exists().where(AttemptQuestion.attempt_id == QuizAttempt.id,
+                              AttemptQuestion.answer.is_not(None))
+    chosen = exists().where(AttemptChoice.attempt_id == QuizAttempt.id)
     return list(db.session.scalars(
-        select(QuizAttempt.id).join(held, held.c.id == QuizAttempt.id)
-        .where(old, QuizAttempt.id > after).order_by(QuizAttempt.id).limit(limit)))
+        select(QuizAttempt.id).where(QuizAttempt.id > after, old, or_(answered, chosen))
+        .order_by(QuizAttempt.id).limit(limit)))
 
 
 def remove_quiz_answers(cutoff: datetime, checkpoint: Callable[[], None], chunk: int = CHUNK):
     """Clear what was answered in attempts finished before cutoff (the chosen options and the stored
     answers); the attempt, its score, pass and per-question scores stay, and answered_at still says
     the question had been answered. Returns (attempts, answers, choices)."""
-    attempts = answers = choices = 0
+    attempts: set[int] = set()
+    answers = choices = 0
     after = 0
     while ids := _old_attempt_ids(cutoff, after, chunk):
-        choices += db.session.execute(delete(AttemptChoice)
-                                      .where(AttemptChoice.attempt_id.in_(ids)),
-                                      execution_options=NO_SYNC).rowcount
-        answers += db.session.execute(update(AttemptQuestion)
+        # RETURNING: a concurrent run may have cleared some of these attempts in the meantime, and
+        # only what this run removed is counted.
+        chosen = db.session.scalars(delete(AttemptChoice).where(AttemptChoice.attempt_id.in_(ids))
+                                    .returning(AttemptChoice.attempt_id), execution_options=NO_SYNC).all()
+        answered = db.session.scalars(update(AttemptQuestion)
                                       .where(AttemptQuestion.attempt_id.in_(ids),
                                              AttemptQuestion.answer.is_not(None))
-                                      .values(answer=None), execution_options=NO_SYNC).rowcount
-        attempts += len(ids)
+                                      .values(answer=None).returning(AttemptQuestion.attempt_id),
+                                      execution_options=NO_SYNC).all()
+        choices, answers = choices + len(chosen), answers + len(answered)
+        attempts.update(chosen, answered)
         after = ids[-1]
         checkpoint()
-    return attempts, answers, choices
+    return len(attempts), answers, choices
 
 
 def _chunks(model, condition, chunk: int):
@@ -98,10 +104,10 @@ def _chunks(model, condition, chunk: int):
 
 def blank_feedback(cutoff: datetime, checkpoint: Callable[[], None], chunk: int = CHUNK) -> int:
     """Blank the written texts of feedback given before cutoff (the ratings stay); returns how many."""
-    has_text = or_(Feedback.useful != "", Feedback.missing != "")
+    old = and_(Feedback.created_at < cutoff, or_(Feedback.useful != "", Feedback.missing != ""))
     count = 0
-    for ids in _chunks(Feedback, and_(Feedback.created_at < cutoff, has_text), chunk):
-        count += db.session.execute(update(Feedback).where(Feedback.id.in_(ids), has_text)
+    for ids in _chunks(Feedback, old, chunk):
+        count += db.session.execute(update(Feedback).where(Feedback.id.in_(ids), old)
                                     .values(useful="", missing=""),
                                     execution_options=NO_SYNC).rowcount
         checkpoint()
@@ -111,8 +117,11 @@ def blank_feedback(cutoff: datetime, checkpoint: Callable[[], None], chunk: int 
 def delete_audit_events(cutoff: datetime, checkpoint: Callable[[], None], chunk: int = CHUNK) -> int:
     """Delete the audit events recorded before cutoff; returns how many."""
     count = 0
-    for ids in _chunks(AuditEvent, AuditEvent.created_at < cutoff, chunk):
-        count += db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids)),
+    old = AuditEvent.created_at < cutoff
+    for ids in _chunks(AuditEvent, old, chunk):
+        # The condition again: SQLite reuses the highest ids, so a concurrent run's new event may
+        # have taken an id deleted since this chunk was read.
+        count += db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids), old),
                                     execution_options=NO_SYNC).rowcount
         checkpoint()
     return count

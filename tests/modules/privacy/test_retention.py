@@ -4,6 +4,7 @@ analysis read attempts whose answers are gone."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -115,3 +116,30 @@ def test_the_command_prints_what_it_removed(app, runner, history):
     assert db.session.scalar(select(Feedback.useful)) == FEEDBACK
     result = runner.invoke(args=["retention", "run"])
     assert "answers removed from 0 quiz attempts" in result.output and "0 audit events deleted" in result.output
+
+
+@pytest.mark.both_databases
+def test_two_runs_at_once_remove_everything_once(app, history):
+    expected = answers_of(history["old"])
+    db.session.commit()
+    reports, errors = [], []
+
+    def run():
+        try:
+            with app.app_context():
+                reports.append(retention.run(utcnow(), PERIODS, checkpoint=db.session.commit, chunk=1))
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and len(reports) == 2
+    assert sum(r.answers for r in reports) == expected[0] and sum(r.choices for r in reports) == expected[1]
+    assert sum(r.attempts for r in reports) == 1 and sum(r.feedback for r in reports) == 1
+    assert sum(r.audit_events for r in reports) == history["old_events"]
+    assert answers_of(history["old"]) == (0, 0) and all(answers_of(history["new"]))
+    assert count(AuditEvent, AuditEvent.action == "recent") == 1
