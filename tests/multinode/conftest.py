@@ -26,6 +26,7 @@ from tests.cluster import (
     elearn_command,
     redis_available,
     start_instances,
+    stop_instances,
 )
 from tests.conftest import BASE_CONFIG, PASSWORD, skip_or_fail
 
@@ -76,8 +77,7 @@ def cluster(postgres_server):
         instances = start_instances(2, env, logs)
         yield Cluster(*instances, env=env, database_url=url, server=postgres_server, logs=logs)
     finally:
-        for instance in instances:
-            instance.stop()
+        stop_instances(instances)
         redis.stop()
         with postgres_server.admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
