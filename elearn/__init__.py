@@ -14,6 +14,7 @@ from elearn.logs import init_logging
 from elearn.metrics import init_metrics
 from elearn.modules import BLUEPRINTS
 from elearn.modules.certification.services import evaluate_user_id
+from elearn.modules.courses.services import LOADER_KEY
 from elearn.routing import init_routing
 from elearn.security import init_security
 from elearn.templating import init_templating
@@ -21,10 +22,10 @@ from elearn.templating import init_templating
 __version__ = "0.1.0"
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, *, defer_content: bool = False) -> Flask:
     """Build the app: config, extensions, blueprints, errors, and the course content (loaded and
     checked once; raises ContentError listing every problem when it is broken). Creates no tables and
-    opens no network."""
+    opens no network. defer_content (the command line) loads the content at its first use instead."""
     app = Flask(__name__, instance_relative_config=True, static_folder=str(config.STATIC_DIR))
     config.load(app, overrides)
     init_logging(app)
@@ -50,5 +51,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     # A quiz passed, a module completed or a workshop attended may earn a certificate (events.py).
     events.subscribe(app, events.EVIDENCE_CHANGED, evaluate_user_id)
-    load_content(app)
+    if defer_content:
+        app.extensions[LOADER_KEY] = lambda: load_content(app)
+    else:
+        load_content(app)
     return app

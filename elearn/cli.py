@@ -14,16 +14,11 @@ from werkzeug.serving import run_simple
 from elearn import create_app, demo, demo_national
 from elearn.config import ConfigurationError, DefaultConfig
 from elearn.content import read
-from elearn.modules.courses.loader import ContentError
 
 
 def _app_factory():
     try:
-        return create_app()
-    except ContentError as error:
-        click.echo("The course content has errors; the site will not start:", err=True)
-        click.echo(str(error), err=True)
-        sys.exit(1)
+        return create_app(defer_content=True)  # read when a command needs it (serve checks it)
     except ConfigurationError as error:
         click.echo(f"The configuration cannot run: {error}", err=True)
         sys.exit(1)

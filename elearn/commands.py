@@ -21,6 +21,8 @@ from elearn.modules.auth import services as accounts
 from elearn.modules.auth import twofactor
 from elearn.modules.auth.models import Role
 from elearn.modules.certification import reminders
+from elearn.modules.courses.loader import ContentError
+from elearn.modules.courses.services import catalogue
 from elearn.modules.outbox import delivery
 from elearn.modules.privacy.commands import retention
 from elearn.modules.units.services import find_unit
@@ -40,6 +42,11 @@ def serve(host: str, port: int):
     problem = pending_migration()
     if problem:
         raise click.ClickException(problem)
+    try:
+        catalogue()  # the command line defers the content; the site checks it before serving
+    except ContentError as error:
+        raise click.ClickException(
+            f"The course content has errors; the site will not start:\n{error}") from None
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 

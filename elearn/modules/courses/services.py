@@ -9,6 +9,8 @@ from flask import Flask, current_app
 from elearn.modules.courses.catalogue import Catalogue
 
 EXTENSION_KEY = "elearn.catalogue"
+#: Set instead of loading at start-up (command-line apps): loads the content on first use.
+LOADER_KEY = "elearn.content-loader"
 
 
 def content_dir(app: Flask) -> Path:
@@ -20,5 +22,14 @@ def cache_dir(app: Flask) -> Path | None:
     return Path(folder) if folder else Path(app.instance_path) / "content-cache"
 
 
+def loaded(key: str):
+    """The loaded content part under key, loading the content now if the app deferred it (a command
+    such as `elearn outbox send` runs every minute and mostly never needs the course)."""
+    extensions = current_app.extensions
+    if key not in extensions:
+        extensions[LOADER_KEY]()
+    return extensions[key]
+
+
 def catalogue() -> Catalogue:
-    return current_app.extensions[EXTENSION_KEY]
+    return loaded(EXTENSION_KEY)

@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from elearn.errors import Conflict, Forbidden, NotFound
 from elearn.extensions import db
 from elearn.modules.auth.services import lock_user
 from elearn.modules.courses.catalogue import CourseModule
+from elearn.modules.courses.services import loaded
 from elearn.modules.quizzes.definitions import Quiz, QuizBank
 from elearn.modules.quizzes.drawing import draw
 from elearn.modules.quizzes.models import AttemptMode, AttemptQuestion, AttemptState, QuizAttempt
@@ -27,7 +27,7 @@ EXTENSION_KEY = "elearn.quizzes"
 
 
 def quiz_bank() -> QuizBank:
-    return current_app.extensions[EXTENSION_KEY]
+    return loaded(EXTENSION_KEY)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from flask import current_app
 from markupsafe import Markup
 
 from elearn.markdown import render_markdown
@@ -144,4 +143,4 @@ def reading_list(workshop: Workshop, locale: str) -> list[tuple[str, str]]:
 
 def workshops() -> MappingProxyType:
     """slug -> Workshop, as loaded at start-up."""
-    return current_app.extensions[EXTENSION_KEY]
+    return courses.loaded(EXTENSION_KEY)

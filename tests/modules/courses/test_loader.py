@@ -1,12 +1,15 @@
 """elearn content check: each kind of mistake a trainer can make gets a precise file:line message."""
 
 
+import shutil
+
 import pytest
 from click.testing import CliRunner
 
 from elearn import create_app
 from elearn.cli import main
 from elearn.modules.courses.loader import ContentError, load
+from elearn.modules.courses.services import catalogue
 from tests.conftest import BASE_CONFIG, edit
 
 
@@ -140,3 +143,29 @@ def test_images_from_the_web_are_refused(content):
     edit(content / "modules/first-steps.en.md", "../media/diagram.png",
          "https://example.org/diagram.png")
     assert any("must be stored in the media folder" in m for m in messages(content))
+
+
+def test_command_line_apps_load_the_content_only_when_a_command_needs_it(content, monkeypatch, tmp_path,
+                                                                        sqlite_template):
+    """`elearn outbox send` runs every minute: it must not spend seconds reading the course."""
+    edit(content / "modules/first-steps.en.md", "../media/diagram.png", "../media/nothing.png")
+    database = tmp_path / "cli.sqlite"
+    shutil.copy(sqlite_template, database)
+    monkeypatch.setenv("ELEARN_CONTENT_DIR", str(content))
+    monkeypatch.setenv("ELEARN_DATABASE_URL", f"sqlite:///{database}")
+    app = create_app(defer_content=True)
+    with app.app_context():
+        with pytest.raises(ContentError, match="nothing.png' does not exist"):
+            catalogue()
+    assert CliRunner().invoke(main, ["outbox", "send"]).exit_code == 0
+    result = CliRunner().invoke(main, ["serve", "--port", "1"])
+    assert result.exit_code != 0
+    assert "The course content has errors" in result.output
+
+
+def test_deferred_content_loads_once_on_first_use(monkeypatch):
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"}, defer_content=True)
+    with app.app_context():
+        assert "elearn.catalogue" not in app.extensions
+        first = catalogue()
+        assert catalogue() is first and first.modules
