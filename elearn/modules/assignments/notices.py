@@ -69,8 +69,9 @@ def _record(pairs: list, kind: NoticeKind, now: datetime) -> dict[tuple[int, int
         return {}
     stmt = (_insert().on_conflict_do_nothing(index_elements=KEY)
             .returning(NOTICE.c.id, NOTICE.c.assignment_id, NOTICE.c.user_id))
+    # in key order, so two runs at once wait for each other's rows in one order (never a deadlock)
     rows = db.session.execute(stmt, [{"assignment_id": assignment_id, "user_id": user_id, "kind": kind,
-                                      "created_at": now} for assignment_id, user_id in pairs])
+                                      "created_at": now} for assignment_id, user_id in sorted(pairs)])
     return {(row.assignment_id, row.user_id): row.id for row in rows}
 
 

@@ -63,7 +63,7 @@ def queue_reminders(now: datetime) -> int:
         awards = db.session.scalars(select(CertificateAward).join(User, holder).where(
             CertificateAward.path_slug == path.slug, CertificateAward.revoked_at.is_(None),
             CertificateAward.expires_at > now, CertificateAward.expires_at <= horizon,
-            User.active.is_(True)))
+            User.active.is_(True)).order_by(CertificateAward.id))  # two runs at once lock in one order
         queued += sum(1 for award in awards.all() if _remind(award, path, now))
     return queued
 
