@@ -25,9 +25,15 @@ from elearn.modules.certification.models import AwardRevision, CertificateAward
 from elearn.modules.certification.services import path_of
 from elearn.modules.outbox.models import MessageStatus, OutboxMessage
 from elearn.modules.privacy.scrub import scrub
+from elearn.modules.progress.models import ModuleProgress, SectionRead
+from elearn.modules.quizzes.models import AttemptChoice, AttemptQuestion, QuizAttempt
 from elearn.modules.workshops.models import Feedback, KnowledgeNeed, Registration
 
 SYNC = {"synchronize_session": False}
+#: Not searched for the name: the account itself (cleared above), and the largest tables, whose text
+#: columns hold only content slugs, versions and option ids.
+UNSCANNED = frozenset(model.__tablename__ for model in (User, QuizAttempt, AttemptQuestion, AttemptChoice,
+                                                        ModuleProgress, SectionRead))
 
 
 def anonymised_name(user_id: int) -> str:
@@ -120,6 +126,6 @@ def anonymise(actor, user: User, confirmation: str, now: datetime) -> None:
     db.session.flush()
     pdfs = _redraw_certificates(user)
     db.session.flush()
-    texts = scrub(old, skip={User.__tablename__})
+    texts = scrub(old, skip=UNSCANNED)
     db.session.expire_all()  # the statements above bypassed the objects the session holds
     record(actor.id, "user.anonymise", f"user:{user.id}", certificate_pdfs=pdfs, texts_scrubbed=texts)

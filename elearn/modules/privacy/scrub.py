@@ -2,8 +2,8 @@
 column of every table (e-mail bodies, audit details, revocation reasons, columns added later), so
 nothing needs to know in advance where a name may have been copied.
 
-One narrowing query per column finds the rows that mention a needle (in any case the database can
-fold, and in the usual casings); the replacement itself runs in Python with word boundaries, so
+One narrowing query per column finds the rows that mention a needle (ignoring case as far as the
+database can); the replacement itself runs in Python with word boundaries, so
 "Bo Ek" does not change "Bo Eklund" (but does "Bo Eks"). JSON is searched in both spellings a
 serializer may have stored ("Søren" and "S\\u00f8ren")."""
 
@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import JSON, Enum, String, Table, Text, cast, func, or_, select, update
+from sqlalchemy import JSON, Enum, String, Table, Text, cast, or_, select, update
 
 from elearn.extensions import db
 
@@ -40,10 +40,18 @@ def _replace(value, pattern: re.Pattern, replacements: dict[str, str]):
 
 
 def _spellings(needle: str, is_json: bool) -> set[str]:
-    """The needle as it may be stored: SQLite folds only ASCII letters, so the usual casings of a name
-    with Ø or Æ are searched for as they are."""
-    cased = {needle, needle.lower(), needle.upper(), needle.title()}
+    """The needle as it may be stored: with letters outside ASCII, in its usual casings too (SQLite's
+    LIKE folds ASCII letters alone, and JSON escapes "Ø" and "ø" differently)."""
+    cased = {needle} if needle.isascii() else {needle, needle.lower(), needle.upper(), needle.title()}
     return cased | {json.dumps(form)[1:-1] for form in cased} if is_json else cased
+
+
+def _mentions(column, needles, is_json: bool, postgresql: bool):
+    """Whether the column's text mentions a needle, ignoring case as far as the database can: ILIKE
+    on PostgreSQL, LIKE (which ignores ASCII case) on SQLite."""
+    text = cast(column, Text) if is_json else column
+    return or_(*((text.icontains if postgresql else text.contains)(spelling, autoescape=True)
+                 for needle in needles for spelling in _spellings(needle, is_json)))
 
 
 def _text_columns(table: Table):
@@ -63,17 +71,14 @@ def scrub(replacements: dict[str, str], skip: Iterable[str] = ()) -> int:
     if not replacements:
         return 0
     pattern = _pattern(replacements)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     changed = 0
     for table in db.metadata.sorted_tables:
         if table.name in skip or not table.primary_key.columns:
             continue
         keys = list(table.primary_key.columns)
         for column, is_json in _text_columns(table):
-            searched = cast(column, Text) if is_json else column
-            mentions = or_(*(condition for needle in replacements for spelling in _spellings(needle, is_json)
-                             for condition in (searched.contains(spelling, autoescape=True),
-                                               func.lower(searched).contains(spelling.lower(),
-                                                                             autoescape=True))))
+            mentions = _mentions(column, replacements, is_json, postgresql)
             for row in db.session.execute(select(*keys, column).where(mentions)).all():
                 value = _replace(row[-1], pattern, replacements)
                 if value == row[-1]:
