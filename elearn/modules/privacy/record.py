@@ -212,16 +212,29 @@ def _mentions(details: dict, user_id: int) -> bool:
     return details.get("user_id") == user_id or user_id in (details.get("user_ids") or ())
 
 
+def _own_details(details: dict, user_id: int) -> dict:
+    """An event's details without references to other people (an event by a coordinator names the
+    people they acted on)."""
+    kept = {key: value for key, value in details.items() if key not in ("user_id", "user_ids")}
+    if _mentions(details, user_id):
+        kept["user_id"] = user_id
+    return kept
+
+
 def _events(user_id: int) -> list[Event]:
     """Audit events by the person or about them (their account, certificates, registrations, record
-    exports, and cohort changes that name them), oldest first."""
+    exports, and cohort changes that name them), oldest first; the details only of those about them."""
     subjects = _about(user_id)
     rows = db.session.scalars(select(AuditEvent).where(or_(
         AuditEvent.actor_id == user_id, AuditEvent.subject.in_(subjects),
         AuditEvent.subject.startswith("cohort:"))).order_by(AuditEvent.created_at, AuditEvent.id))
-    return [Event(e.created_at, e.action, e.subject, e.actor_id == user_id, e.details or {})
-            for e in rows if e.actor_id == user_id or e.subject in subjects
-            or _mentions(e.details or {}, user_id)]
+    events = []
+    for e in rows:
+        about = e.subject in subjects or _mentions(e.details or {}, user_id)
+        if about or e.actor_id == user_id:  # what the person did to others: what and when only
+            events.append(Event(e.created_at, e.action, e.subject, e.actor_id == user_id,
+                                _own_details(e.details or {}, user_id) if about else {}))
+    return events
 
 
 def _messages(user_id: int) -> list[Message]:

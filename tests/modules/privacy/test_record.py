@@ -91,3 +91,12 @@ def test_logged_out_people_are_sent_to_log_in(client):
     for url in ("/account/record", "/account/record.json"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_coordinators_record_shows_what_they_did_but_not_to_whom(client, auth, leaver, coordinator):
+    document = download(client, auth, coordinator.id)
+    mine = [e for e in document["events"] if e["by_me"]]
+    assert {"workshop.attended", "user.note"} <= {e["action"] for e in mine}
+    text = json.dumps(document, ensure_ascii=False)
+    assert NAME not in text and EMAIL not in text
+    assert all(e["details"].get("user_id") in (None, coordinator.id) for e in document["events"])
