@@ -26,7 +26,7 @@ so other people's unfinished edits in a shared working tree cannot break the run
 runs the files as they are instead.
 
 Run: .venv/bin/python bench/bench_load.py [--users 200] [--seconds 120] [--soak SECONDS]
-     [--database postgresql|sqlite|both] [--think 3] [--working-tree]
+     [--database postgresql|sqlite|both] [--think 8] [--working-tree]
 Exit status 1 when a check fails.
 """
 
@@ -60,6 +60,8 @@ CACHE = Path("instance") / "content-cache"  # where the servers keep rendered co
 ELEARN = Path(sys.executable).with_name("elearn")
 #: A worker's memory is flat when it grew by at most this much over the soak's second half.
 FLAT_KIB, FLAT_SHARE = 5 * 1024, 0.03
+#: How long people may take to finish the step they are in when the time is up.
+GRACE = 120
 MEMORY_RULE = (f"median RSS of the last tenth of the samples minus the median over the middle tenth "
                f"(45–55 % of the run) ≤ max({FLAT_KIB // 1024} MiB, {FLAT_SHARE:.0%})")
 
@@ -100,8 +102,10 @@ def pct(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def show_requests(stats, elapsed: float) -> None:
-    print(f"\n{stats.requests} requests in {elapsed:.0f} s: {stats.requests / elapsed:.1f} requests/s")
+def show_requests(stats, seconds: int, elapsed: float) -> None:
+    print(f"\n{stats.in_time} answers in the {seconds} s run: {stats.in_time / seconds:.1f} requests/s "
+          f"(with the arrivals in the first {min(60, seconds // 2)} s); {stats.requests - stats.in_time} "
+          f"more while people finished their steps ({elapsed - seconds:.0f} s)")
     print(f"{'action':<22}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  answers")
     for action in sorted(stats.statuses):
         times = [t * 1000 for t in stats.times.get(action, [])] or [0.0]
@@ -188,15 +192,15 @@ def run(kind: str, url: str, redis_url: str | None, instances_wanted: int, worke
     instances = start_instances(instances_wanted, env, folder, workers)
     try:
         site = load_users.Site([i.url for i in instances], modules, quizzes, data.answer_key,
-                               time.monotonic() + seconds, args.think)
+                               time.monotonic() + seconds, args.think, ramp=min(60, seconds / 2))
         people = load_users.cast(site, data.learners, set(data.near_done), data.coordinators)
         memory = Memory()
         elapsed = asyncio.run(drive(site, people, instances, memory, every=5 if args.soak else 2,
-                                    grace=max(60, args.think * 40)))
+                                    grace=GRACE))
     finally:
         for instance in instances:
             instance.stop()
-    show_requests(site.stats, elapsed)
+    show_requests(site.stats, seconds, elapsed)
     checks = judge_memory(memory, bool(args.soak))
     stats = site.stats
     checks.insert(0, ("no 5xx, no failed connection", not stats.errors,
@@ -205,7 +209,7 @@ def run(kind: str, url: str, redis_url: str | None, instances_wanted: int, worke
                       f"{stats.logged_out} requests sent to the log-in page" if stats.logged_out
                       else "nobody sent back to the log-in page"))
     checks.insert(2, ("every person finished in time", not stats.unfinished,
-                      f"{stats.unfinished} still busy {max(60, args.think * 40):.0f} s after the end"))
+                      f"{stats.unfinished} still busy {GRACE} s after the end"))
     logged = [line for log in sorted(folder.glob("instance-*.log"))
               for line in log.read_text(errors="replace").splitlines() if '"level": "ERROR"' in line]
     checks.insert(3, ("no errors in the servers' logs", not logged,
@@ -266,7 +270,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--soak", type=int, default=0, help="run this long and check memory is flat")
     parser.add_argument("--database", choices=("postgresql", "sqlite", "both"), default="both")
-    parser.add_argument("--think", type=float, default=3.0, help="mean think time in seconds")
+    parser.add_argument("--think", type=float, default=8.0, help="mean think time in seconds")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per PostgreSQL instance")
     parser.add_argument("--working-tree", action="store_true",
                         help="run the code as it is in this working tree, uncommitted edits included")

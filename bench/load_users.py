@@ -53,6 +53,7 @@ class Stats:
     surprises: list[str] = field(default_factory=list)  # a page that did not say what it should
     logged_out: int = 0  # redirects to the log-in page of a logged-in person
     unfinished: int = 0  # people still busy when the run's grace time ran out
+    in_time: int = 0  # answers received before the time was up
 
     def record(self, action: str, seconds: float | None, status: str) -> None:
         if seconds is not None:
@@ -144,6 +145,7 @@ class Site:
     answer_key: dict
     deadline: float
     think: float
+    ramp: float  # people arrive at random within this many seconds of the start
     stats: Stats = field(default_factory=Stats)
     ledger: Ledger = field(default_factory=Ledger)
     turn: int = 0
@@ -177,6 +179,7 @@ class Person:
             self.site.stats.errors.append(f"{action}: {method} {path}: {type(error).__name__} {error}")
             raise Surprise(action) from error
         self.site.stats.record(action, time.perf_counter() - began, str(response.status_code))
+        self.site.stats.in_time += not self.over()
         if response.status_code >= 500:
             self.site.stats.errors.append(f"{action}: {method} {path}: {response.status_code}")
             raise Surprise(action)
@@ -272,7 +275,7 @@ class Person:
             page = await self.get("quiz page", location)
             fields = answers_for(QuizPage(page.text), self.site.answer_key[slug], prepared, self.rng)
             token = self.token(page)
-            await self.think(2)
+            await self.think()
             if self.rng.random() < 0.3:  # the page's script saves the answers as they are given
                 saved = await self.post("quiz autosave", location, fields, token,
                                         headers={"Accept": "application/json"})
@@ -363,7 +366,7 @@ class Person:
 
     async def living(self, step) -> None:
         """Log in, take steps with think times until the deadline, now and then log out and in again."""
-        await asyncio.sleep(self.rng.uniform(0, min(20, self.site.think * 10)))  # people arrive over time
+        await asyncio.sleep(self.rng.uniform(0, self.site.ramp))  # people arrive over time
         try:
             while not self.over():
                 try:
