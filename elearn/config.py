@@ -44,6 +44,7 @@ ENV_KEYS = {
     "OIDC_SCOPES": "OIDC_SCOPES",
     "OIDC_LABEL": "OIDC_LABEL",
     "OIDC_CREATE_USERS": "OIDC_CREATE_USERS",
+    "OIDC_TRUST_EMAIL": "OIDC_TRUST_EMAIL",
     "OIDC_UNIT_CLAIM": "OIDC_UNIT_CLAIM",
     "OIDC_ROLE_CLAIM": "OIDC_ROLE_CLAIM",
     "OIDC_ROLE_MAP": "OIDC_ROLE_MAP",
@@ -54,7 +55,8 @@ ENV_KEYS = {
 }
 
 #: Settings read as yes/no ("1", "true", "yes" are yes).
-FLAGS = ("SMTP_STARTTLS", "SMTP_SSL", "LOCAL_LOGIN", "REQUIRE_2FA", "OIDC_CREATE_USERS")
+FLAGS = ("SMTP_STARTTLS", "SMTP_SSL", "LOCAL_LOGIN", "REQUIRE_2FA", "OIDC_CREATE_USERS",
+         "OIDC_TRUST_EMAIL")
 #: Retention settings: whole days, 0 meaning "keep for ever".
 RETENTION_KEYS = ("RETENTION_QUIZ_ANSWERS_DAYS", "RETENTION_FEEDBACK_DAYS", "RETENTION_AUDIT_DAYS")
 
@@ -128,6 +130,9 @@ class DefaultConfig:
     OIDC_SCOPES = "openid email profile"
     OIDC_LABEL = None  # the button's text; "Log in with single sign-on" unless set
     OIDC_CREATE_USERS = True  # create an account at the first sign-on of an unknown e-mail
+    #: True: the provider's e-mail addresses are the organisation's own, so an unverified one may still
+    #: link to (or create) the account with that address; False: only an address with email_verified.
+    OIDC_TRUST_EMAIL = False
     OIDC_UNIT_CLAIM = None  # a claim whose value is a unit's code, e.g. "department"
     OIDC_ROLE_CLAIM = None  # a claim holding a list of group names, e.g. "groups"
     OIDC_ROLE_MAP = ""  # "group=role,group=role", e.g. "elearn-admins=admin,elearn-coord=coordinator"

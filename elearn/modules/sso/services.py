@@ -15,7 +15,8 @@ from elearn.errors import DomainError
 from elearn.extensions import db
 from elearn.modules.audit.services import record
 from elearn.modules.auth import services as accounts
-from elearn.modules.auth.models import Role, User
+from elearn.modules.auth.models import Role, User, UserRole
+from elearn.modules.outbox.services import absolute_url, queue_message
 from elearn.modules.sso.provider import SignOnFailed
 from elearn.modules.units.models import Unit
 
@@ -33,10 +34,12 @@ class AccountRefused(SignOnFailed):
 @dataclass(frozen=True)
 class Identity:
     """What a verified ID token says about a person. groups is None when the provider says nothing
-    about roles (no role claim configured, or the claim could not be read)."""
+    about roles (no role claim configured, or the claim is absent or could not be read).
+    email_verified is True only when the provider said so (true or "true")."""
 
     subject: str
     email: str
+    email_verified: bool = False
     name: str | None = None
     unit_code: str | None = None
     groups: frozenset[str] | None = None
@@ -45,13 +48,16 @@ class Identity:
 @dataclass(frozen=True)
 class Policy:
     create_users: bool = True
+    #: The provider's addresses are the organisation's own: an unverified one is trusted too.
+    trust_email: bool = False
     unit_claim: str | None = None
     role_claim: str | None = None
     role_map: Mapping[str, Role] | None = None
 
     @classmethod
     def from_config(cls, config) -> Policy:
-        return cls(create_users=config["OIDC_CREATE_USERS"], unit_claim=config["OIDC_UNIT_CLAIM"],
+        return cls(create_users=config["OIDC_CREATE_USERS"], trust_email=config["OIDC_TRUST_EMAIL"],
+                   unit_claim=config["OIDC_UNIT_CLAIM"],
                    role_claim=config["OIDC_ROLE_CLAIM"],
                    role_map=parse_role_map(config["OIDC_ROLE_MAP"] or ""))
 
@@ -69,32 +75,42 @@ def parse_role_map(text: str) -> dict[str, Role]:
 
 
 def _groups(claims: Mapping, claim: str) -> frozenset[str] | None:
-    """The group names in the claim (a list, or one space-separated string); None when the provider
-    left them out for being too many (Azure AD's "group overage"), so roles stay as they are."""
+    """The group names in the claim (a list, even empty, or one space-separated string); None when the
+    claim is absent or unreadable, e.g. left out for being too many (Azure AD's "group overage"), so
+    roles stay as they are rather than everyone becoming a learner."""
     value = claims.get(claim)
-    overage = claims.get("_claim_names")
-    if value is None and isinstance(overage, dict) and claim in overage:
-        log.warning("sso role claim %r not in the token (too many groups); roles unchanged", claim)
-        return None
     if isinstance(value, str):
         return frozenset(value.split())
     if isinstance(value, (list, tuple)):
         return frozenset(str(item) for item in value)
-    return frozenset()
+    overage = claims.get("_claim_names")
+    why = "too many groups" if isinstance(overage, dict) and claim in overage else "absent or unreadable"
+    log.warning("sso role claim %r not in the token (%s); roles unchanged", claim, why)
+    return None
+
+
+def _verified(value) -> bool:
+    """email_verified read strictly: only a JSON true (or the string "true" some providers send)."""
+    return value is True or value == "true"
+
+
+def _unconfirmed_email() -> SignOnFailed:
+    return SignOnFailed(_l("The sign-in service did not give a confirmed e-mail address, so we "
+                           "cannot tell who you are here. Please tell an administrator."))
 
 
 def identity(claims: Mapping, policy: Policy) -> Identity:
     """The identity in verified ID token claims; raises SignOnFailed without a usable e-mail address."""
     email = claims.get("email")
-    if not isinstance(email, str) or not email.strip() or claims.get("email_verified") is False:
-        raise SignOnFailed(_l("The sign-in service did not give a confirmed e-mail address, so we "
-                              "cannot tell who you are here. Please tell an administrator."))
+    if not isinstance(email, str) or not email.strip():
+        raise _unconfirmed_email()
     try:
         email = accounts.normalize_email(email)
     except DomainError as error:
         raise SignOnFailed(error.message) from error
     return Identity(
-        subject=str(claims["sub"]), email=email, name=_text(claims.get("name"), NAME_LENGTH),
+        subject=str(claims["sub"]), email=email, email_verified=_verified(claims.get("email_verified")),
+        name=_text(claims.get("name"), NAME_LENGTH),
         unit_code=_text(claims.get(policy.unit_claim)) if policy.unit_claim else None,
         groups=_groups(claims, policy.role_claim) if policy.role_claim else None)
 
@@ -107,14 +123,26 @@ def _text(value, length: int = 255) -> str | None:
     return None
 
 
-def _find(person: Identity) -> User | None:
+def _email_trusted(person: Identity, policy: Policy) -> bool:
+    """Whether person's e-mail address may pick an account (or name a new one): the provider
+    verified it, or the organisation controls every address the provider hands out."""
+    return person.email_verified or policy.trust_email
+
+
+def _find(person: Identity, policy: Policy) -> User | None:
+    """The user linked to person's subject, else the one with their e-mail address when that address
+    is trusted (raises SignOnFailed when it is not)."""
     user = db.session.scalar(select(User).where(User.sso_subject == person.subject))
-    if user is None:
-        user = accounts.find_user_by_email(person.email)
-        if user is not None and user.sso_subject not in (None, person.subject):
-            log.warning("sso subject differs from the one linked to user %s; refused", user.id)
-            raise AccountRefused(_l("Your account here is linked to another identity at the "
-                                    "sign-in service. Please ask an administrator."))
+    if user is not None:
+        return user
+    if not _email_trusted(person, policy):
+        log.warning("sso sign-on of an unlinked subject with an unverified e-mail address; refused")
+        raise _unconfirmed_email()
+    user = accounts.find_user_by_email(person.email)
+    if user is not None and user.sso_subject not in (None, person.subject):
+        log.warning("sso subject differs from the one linked to user %s; refused", user.id)
+        raise AccountRefused(_l("Your account here is linked to another identity at the "
+                                "sign-in service. Please ask an administrator."))
     return user
 
 
@@ -129,11 +157,26 @@ def _unit_id(code: str | None, current: int | None) -> int | None:
 
 
 def _roles(person: Identity, policy: Policy, current: frozenset[Role]) -> frozenset[Role]:
-    """The provider's roles replace the user's when a role claim is configured; learner always."""
+    """The provider's roles replace the user's when the role claim holds a list; learner always."""
     if person.groups is None:
         return current or frozenset({Role.LEARNER})
     mapping = policy.role_map or {}
     return frozenset({Role.LEARNER} | {mapping[group] for group in person.groups if group in mapping})
+
+
+def _other_active_admins(user: User) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN, User.active, User.id != user.id)) or 0
+
+
+def _keep_last_admin(user: User, roles: frozenset[Role]) -> frozenset[Role]:
+    """roles, plus admin when they would take it from the last active administrator (nobody could then
+    manage the site)."""
+    if Role.ADMIN in roles or not user.has_role(Role.ADMIN) or _other_active_admins(user):
+        return roles
+    log.warning("sso role claim would remove the last active admin (user %s); admin kept", user.id)
+    return roles | {Role.ADMIN}
 
 
 def _refuse_closed(user: User) -> None:
@@ -143,8 +186,8 @@ def _refuse_closed(user: User) -> None:
                                 "your training coordinator or an administrator."))
 
 
-def _update(user: User, person: Identity) -> None:
-    if person.email != user.email:
+def _update(user: User, person: Identity, policy: Policy) -> None:
+    if person.email != user.email and _email_trusted(person, policy):
         clash = accounts.find_user_by_email(person.email)
         if clash is None:
             user.email = person.email
@@ -159,8 +202,9 @@ def sign_on(person: Identity, policy: Policy) -> User:
     policy allows), with the unit and roles from the claims applied and the event audited (flushed).
     Raises AccountRefused for a deactivated or anonymised account, an unknown person when accounts
     are not created, or an e-mail already linked to another subject."""
-    user = _find(person)
+    user = _find(person, policy)
     created = user is None
+    linked = not created and user.sso_subject is None
     if created:
         if not policy.create_users:
             raise AccountRefused(_l("There is no account for %(email)s here. Please ask your "
@@ -170,11 +214,20 @@ def sign_on(person: Identity, policy: Policy) -> User:
                                     unit_id=_unit_id(person.unit_code, None))
     else:
         _refuse_closed(user)
-        _update(user, person)
+        _update(user, person, policy)
         user.unit_id = _unit_id(person.unit_code, user.unit_id)
-        accounts.set_roles(user, _roles(person, policy, user.roles))
+        accounts.set_roles(user, _keep_last_admin(user, _roles(person, policy, user.roles)))
     user.sso_subject = person.subject
     db.session.flush()
+    if linked:
+        _tell_linked(user, person)
     record(user.id, "user.sso_sign_on", f"user:{user.id}", created=created,
            roles=sorted(user.roles), unit_id=user.unit_id)
     return user
+
+
+def _tell_linked(user: User, person: Identity) -> None:
+    """An existing account's first link to an identity at the provider: audited, and the person is
+    told by e-mail (someone else's identity linked by mistake would otherwise go unnoticed)."""
+    record(user.id, "user.sso_link", f"user:{user.id}", email_verified=person.email_verified)
+    queue_message(user, "sso/mail/linked.txt", url=absolute_url("auth.account"))

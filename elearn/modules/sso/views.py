@@ -13,7 +13,7 @@ from elearn.modules.auth.signin import begin
 from elearn.modules.sso import provider, services
 from elearn.security import safe_next
 
-bp = Blueprint("sso", __name__)
+bp = Blueprint("sso", __name__, template_folder="templates")
 NEXT_KEY = "sso_next"
 
 

@@ -27,11 +27,13 @@ def test_groups_may_be_a_list_or_one_space_separated_string():
     assert listed.groups == spaced.groups == {"x", "y"}
 
 
-def test_a_missing_groups_claim_means_no_groups_but_an_overage_means_unknown():
-    plain = services.identity({"sub": "1", "email": "a@politi.example"}, POLICY)
+def test_a_missing_groups_claim_means_unknown_but_an_empty_list_means_no_groups(caplog):
+    absent = services.identity({"sub": "1", "email": "a@politi.example"}, POLICY)
     overage = services.identity({"sub": "1", "email": "a@politi.example",
                                  "_claim_names": {"groups": "src1"}}, POLICY)
-    assert (plain.groups, overage.groups) == (frozenset(), None)
+    empty = services.identity({"sub": "1", "email": "a@politi.example", "groups": []}, POLICY)
+    assert (absent.groups, overage.groups, empty.groups) == (None, None, frozenset())
+    assert "roles unchanged" in caplog.text
 
 
 def test_a_unit_claim_that_is_not_one_value_is_ignored():
@@ -40,9 +42,19 @@ def test_a_unit_claim_that_is_not_one_value_is_ignored():
     assert person.unit_code is None
 
 
-def test_an_unverified_email_is_refused():
+@pytest.mark.parametrize(("claim", "verified"), [
+    (True, True), ("true", True), (False, False), ("false", False), ("False", False), (1, False),
+    (None, False), ("missing", False)])
+def test_email_verified_is_read_strictly(claim, verified):
+    claims = {"sub": "1", "email": "a@politi.example"}
+    if claim != "missing":
+        claims["email_verified"] = claim
+    assert services.identity(claims, POLICY).email_verified is verified
+
+
+def test_an_identity_without_an_email_is_refused():
     with pytest.raises(SignOnFailed):
-        services.identity({"sub": "1", "email": "a@politi.example", "email_verified": False}, POLICY)
+        services.identity({"sub": "1", "email": " "}, POLICY)
 
 
 def test_production_refuses_an_issuer_without_https():
@@ -60,4 +72,4 @@ def test_scopes_without_openid_stop_the_start():
 def test_odd_claims_are_read_safely():
     person = services.identity({"sub": "1", "email": "a@politi.example", "name": "N" * 500,
                                 "groups": {"not": "a list"}, "_claim_names": "junk"}, POLICY)
-    assert (len(person.name), person.groups) == (services.NAME_LENGTH, frozenset())
+    assert (len(person.name), person.groups) == (services.NAME_LENGTH, None)  # unreadable: unknown

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 
 import pytest
+from flask_babel import gettext
 from sqlalchemy import select
 
 from elearn.clock import utcnow
 from elearn.extensions import db
+from elearn.i18n import in_locale
 from elearn.modules.audit.models import AuditEvent
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import LoginSession, Role, User
+from elearn.modules.outbox.models import OutboxMessage
 from tests.modules.sso.conftest import CALLBACK, back_to_app, sign_on, to_provider
 
 
@@ -90,6 +93,7 @@ def test_unit_and_roles_come_from_the_claims(client, oidc, make_unit):
 
 
 def test_roles_are_replaced_at_each_sign_on_and_learner_always_stays(client, oidc, make_user, auth):
+    make_user(Role.ADMIN, email="another-admin@politi.example")
     user = make_user(Role.ADMIN, email="f@politi.example")
     sign_on(client, oidc, sub="subject-6", email="f@politi.example", groups=["elearn-coordinators"])
     db.session.refresh(user)
@@ -99,9 +103,27 @@ def test_roles_are_replaced_at_each_sign_on_and_learner_always_stays(client, oid
     db.session.refresh(user)
     assert user.roles == {Role.LEARNER, Role.ADMIN}
     auth.logout()
-    sign_on(client, oidc, sub="subject-6", email="f@politi.example")  # no groups claim at all
+    auth.logout()
+    sign_on(client, oidc, sub="subject-6", email="f@politi.example", groups=[])  # in none of them
     db.session.refresh(user)
     assert user.roles == {Role.LEARNER}
+
+
+def test_without_the_role_claim_roles_stay_as_they_are(client, oidc, make_user, caplog):
+    user = make_user(Role.COORDINATOR, email="f2@politi.example")
+    sign_on(client, oidc, sub="subject-6b", email=user.email)  # no groups claim at all
+    db.session.refresh(user)
+    assert user.roles == {Role.COORDINATOR}
+    assert "role claim 'groups' not in the token" in caplog.text
+
+
+def test_the_last_active_admin_keeps_the_admin_role(client, oidc, make_user, auth):
+    user = make_user(Role.ADMIN, email="last-admin@politi.example")
+    make_user(Role.ADMIN, email="inactive-admin@politi.example").active = False
+    db.session.commit()
+    sign_on(client, oidc, sub="subject-6c", email=user.email, groups=["elearn-coordinators"])
+    db.session.refresh(user)
+    assert user.roles == {Role.LEARNER, Role.COORDINATOR, Role.ADMIN}
 
 
 @pytest.mark.parametrize("app_config", [{"OIDC_ROLE_CLAIM": None, "OIDC_UNIT_CLAIM": None}],
@@ -185,7 +207,7 @@ def test_a_forged_state_is_refused(client, oidc):
 
 
 def test_an_answer_from_the_provider_is_used_once(client, oidc):
-    oidc.claims = {"sub": "subject-13", "email": "replay@politi.example"}
+    oidc.claims = {"sub": "subject-13", "email": "replay@politi.example", "email_verified": True}
     answer = to_provider(client)
     assert back_to_app(client, answer).status_code == 302
     assert back_to_app(client, answer).status_code == 400
@@ -256,3 +278,71 @@ def test_a_discovery_document_for_another_issuer_is_refused(client, oidc):
     assert response.status_code == 503
     assert "not set up correctly" in response.get_data(as_text=True)
     assert oidc.authorize_requests == []
+
+
+def _admin_with_two_factor(make_user, email: str) -> User:
+    user = make_user(Role.ADMIN, email=email)
+    user.totp_secret, user.totp_enabled_at = "sealed-secret", utcnow()
+    db.session.commit()
+    return user
+
+
+@pytest.mark.parametrize("verified", [None, "false", False, "False", 1])
+def test_an_unverified_email_does_not_take_over_an_existing_account(client, oidc, make_user, verified):
+    admin = _admin_with_two_factor(make_user, "boss@politi.example")
+    response = sign_on(client, oidc, sub="attacker", email="boss@politi.example",
+                       email_verified=verified, groups=["elearn-admins"])
+    assert response.status_code == 401
+    assert "did not give a confirmed e-mail address" in response.get_data(as_text=True)
+    db.session.refresh(admin)
+    assert admin.sso_subject is None
+    assert _logged_out(client)
+
+
+def test_an_unverified_email_creates_no_account(client, oidc):
+    response = sign_on(client, oidc, sub="subject-u", email="new@politi.example", email_verified=None)
+    assert response.status_code == 401
+    assert _user("new@politi.example") is None
+
+
+@pytest.mark.parametrize("app_config", [{"OIDC_TRUST_EMAIL": True}], indirect=True)
+def test_a_trusted_provider_links_and_creates_by_unverified_email(client, oidc, make_user, auth):
+    user = make_user(email="h@politi.example")
+    sign_on(client, oidc, sub="subject-t1", email=user.email, email_verified=None)
+    db.session.refresh(user)
+    assert user.sso_subject == "subject-t1" and _logged_in_as(client, user)
+    auth.logout()
+    sign_on(client, oidc, sub="subject-t2", email="i@politi.example", email_verified="false")
+    assert _user("i@politi.example").sso_subject == "subject-t2"
+
+
+def test_a_linked_subject_signs_on_without_a_verified_email_but_keeps_its_address(client, oidc,
+                                                                                   make_user):
+    user = make_user(email="j@politi.example")
+    user.sso_subject = "subject-j"
+    db.session.commit()
+    sign_on(client, oidc, sub="subject-j", email="someone-else@politi.example", email_verified=None)
+    db.session.refresh(user)
+    assert user.email == "j@politi.example" and _logged_in_as(client, user)
+
+
+def test_the_first_link_of_an_account_is_audited_and_mailed_in_the_persons_language(client, oidc,
+                                                                                     make_user, auth):
+    user = make_user(email="k@politi.example")
+    user.locale = "da"
+    db.session.commit()
+    sign_on(client, oidc, sub="subject-k", email=user.email)
+    auth.logout()
+    sign_on(client, oidc, sub="subject-k", email=user.email)
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.sso_link")).all()
+    assert [(event.actor_id, event.details["email_verified"]) for event in events] == [(user.id, True)]
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == user.id)).all()
+    assert len(mails) == 1 and mails[0].recipient == "k@politi.example"
+    assert "/account" in mails[0].body
+    with in_locale("da"):
+        assert mails[0].subject == gettext("Your account now signs in with single sign-on")
+
+
+def test_a_new_account_gets_no_link_mail(client, oidc):
+    sign_on(client, oidc, sub="subject-l", email="l@politi.example")
+    assert db.session.scalar(select(OutboxMessage)) is None
