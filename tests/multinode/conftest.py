@@ -7,7 +7,6 @@ would."""
 
 from __future__ import annotations
 
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from tests.cluster import (
     start_instances,
     stop_instances,
 )
-from tests.conftest import BASE_CONFIG, PASSWORD, skip_or_fail
+from tests.conftest import BASE_CONFIG, PASSWORD, TOKEN, skip_or_fail
 
 DATABASE = "elearn_multinode"
 #: Low limits, so the throttling tests need few requests; each counted across both instances.
@@ -38,7 +37,6 @@ LIMITS = {
     "LOGIN_LIMIT_PER_IP": "100 per 5 minutes",
     "VERIFY_LIMIT": "4 per minute",
 }
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @dataclass
