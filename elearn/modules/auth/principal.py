@@ -18,6 +18,11 @@ class Principal:
     unit_id: int | None
     unit_name: str | None
     roles: frozenset[Role]
+    #: Server state the two-factor rule needs on every request (REQUIRE_2FA): whether the account has a
+    #: local password and two-factor on, and whether this session began with single sign-on.
+    has_password: bool = False
+    two_factor_on: bool = False
+    single_sign_on: bool = False
 
     is_authenticated = True
     is_active = True

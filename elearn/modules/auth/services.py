@@ -204,7 +204,8 @@ def end_all_sessions(user: User) -> None:
 # Runs on every request: plain SQL, so SQLAlchemy need not derive a cache key from a statement tree
 # each time (that walk cost more than the query). Portable: "user" is quoted for PostgreSQL.
 _SESSION_USER = text(
-    'SELECT u.id, u.name, u.email, u.locale, u.unit_id, unit.name, r.role '
+    'SELECT u.id, u.name, u.email, u.locale, u.unit_id, unit.name, r.role, '
+    'u.password_hash IS NOT NULL, u.totp_secret IS NOT NULL '
     'FROM "user" AS u '
     'JOIN login_session AS s ON s.user_id = u.id '
     'LEFT OUTER JOIN unit ON unit.id = u.unit_id '
@@ -214,8 +215,10 @@ _SESSION_USER = text(
 ).bindparams(bindparam("not_before", type_=DateTime))
 
 
-def load_session_user(user_id: str, token: str | None, lifetime: timedelta) -> Principal | None:
+def load_session_user(user_id: str, token: str | None, lifetime: timedelta,
+                      single_sign_on: bool = False) -> Principal | None:
     """The active user whose live session this token is, or None (ended, expired, foreign, forged).
+    single_sign_on: the session began at the identity provider (kept in the signed cookie).
 
     A session lives at most lifetime from log-in, whatever the cookie says.
 
@@ -231,7 +234,9 @@ def load_session_user(user_id: str, token: str | None, lifetime: timedelta) -> P
         return None
     first = rows[0]
     roles = frozenset(Role(row[6]) for row in rows if row[6] is not None)
-    return Principal(first[0], first[1], first[2], first[3], first[4], first[5], roles)
+    return Principal(first[0], first[1], first[2], first[3], first[4], first[5], roles,
+                     has_password=bool(first[7]), two_factor_on=bool(first[8]),
+                     single_sign_on=single_sign_on)
 
 
 def set_locale(user_id: int, locale: str | None) -> User:

@@ -97,6 +97,14 @@ def require_password(user: User) -> None:
                            "your account has none."))
 
 
+def must_set_up(person, require_2fa: bool) -> bool:
+    """Whether the logged-in person (a Principal, read from the database on every request) may do
+    nothing but set up two-factor: the site requires it for their role, this session began with their
+    password (not single sign-on) and they have none yet."""
+    return bool(require_2fa and person.has_password and not person.single_sign_on
+                and not person.two_factor_on and person.has_role(*ROLES_THAT_MAY_BE_REQUIRED))
+
+
 def required_for(user: User, require_2fa: bool) -> bool:
     """Whether the site's REQUIRE_2FA applies to user: admins and coordinators with a local password."""
     return bool(require_2fa and user.password_hash and user.has_role(*ROLES_THAT_MAY_BE_REQUIRED))

@@ -1,5 +1,6 @@
 """The log-in's second step in the cookie session: after a correct password, either a log-in held until
-its two-factor code, or a session that must set up two-factor before it can do anything else."""
+its two-factor code, or a started session (which must set up two-factor first when the site requires it:
+see twofactor_views)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,11 @@ from elearn.modules.auth.signin import begin
 
 #: {"user": id, "at": unix time of the password, "next": where to go after}: no session is started yet.
 PENDING_KEY = "2fa_pending"
-#: Set for an admin or coordinator who logged in with a password when REQUIRE_2FA is on and has no
-#: two-factor yet: only the set-up page and logging out are open to them.
-SETUP_REQUIRED_KEY = "2fa_setup_required"
 
 
 def after_password(user: User, next_url: str | None):
     """The response to a correct password: the code step when user has two-factor, else a started
-    session (sent to set-up first when the site requires two-factor for their role)."""
+    session (which goes to set-up first when the site requires two-factor for their role)."""
     if twofactor.is_on(user):
         session.clear()
         session[PENDING_KEY] = {"user": user.id, "at": int(time.time()), "next": next_url}
@@ -29,7 +27,6 @@ def after_password(user: User, next_url: str | None):
     begin(user, services.start_session(user))
     db.session.commit()
     if twofactor.required_for(user, current_app.config["REQUIRE_2FA"]):
-        session[SETUP_REQUIRED_KEY] = True
         return redirect(url_for("auth.two_factor"))
     return redirect(next_url or url_for("core.dashboard"))
 

@@ -12,25 +12,27 @@ from elearn.modules.auth import services, twofactor
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.forms import TwoFactorCodeForm, TwoFactorForm
 from elearn.modules.auth.models import User
-from elearn.modules.auth.twofactor_login import (
-    PENDING_KEY,
-    SETUP_REQUIRED_KEY,
-    complete,
-    held_user_id,
-)
+from elearn.modules.auth.twofactor_login import PENDING_KEY, complete, held_user_id
 from elearn.modules.auth.views import bp
 from elearn.qr import qr_svg
 
 #: The secret shown during set-up, sealed, until the person confirms it with a code.
 SETUP_SECRET_KEY = "2fa_setup_secret"  # noqa: S105  (the session key name)
-#: What a session that must set up two-factor first may still reach.
-OPEN_DURING_SETUP = {"auth.two_factor", "auth.logout", "auth.login", "core.switch_language",
+#: What a person who must set up two-factor first may still reach.
+OPEN_DURING_SETUP = {"auth.two_factor", "auth.logout", "core.switch_language",
                      "courses.service_worker", "static"}
+
+
+def _must_set_up() -> bool:
+    return (current_user.is_authenticated and current_app.config["LOCAL_LOGIN"]
+            and twofactor.must_set_up(current_user, current_app.config["REQUIRE_2FA"]))
 
 
 @bp.before_app_request
 def _set_up_two_factor_first():
-    if request.endpoint not in OPEN_DURING_SETUP and session.get(SETUP_REQUIRED_KEY):
+    """REQUIRE_2FA, decided on every request from the database: also sessions begun before it was
+    switched on, and a person given a role that requires it during their session."""
+    if request.endpoint not in OPEN_DURING_SETUP and _must_set_up():
         return redirect(url_for("auth.two_factor"))
     return None
 
@@ -95,12 +97,11 @@ def two_factor():
     twofactor.require_password(user)
     form = TwoFactorForm()
     if twofactor.is_on(user):
-        session.pop(SETUP_REQUIRED_KEY, None)  # e.g. set up meanwhile in another browser
         return _turn_off(user, form)
+    forced = _must_set_up()
     secret = _setup_secret()
     if save(form, lambda: twofactor.enable(user, session[SETUP_SECRET_KEY], form.password.data,
                                            form.code.data)):
-        forced = session.pop(SETUP_REQUIRED_KEY, None)
         session.pop(SETUP_SECRET_KEY, None)
         flash(_("Two-factor authentication is on. From now on you enter a code after your password."),
               "success")
@@ -108,7 +109,7 @@ def two_factor():
     uri = twofactor.provisioning_uri(secret, user.email, current_app.config["SITE_NAME"])
     return render_template(
         "auth/two_factor_setup.html", form=form, key=twofactor.readable(secret),
-        forced=SETUP_REQUIRED_KEY in session,
+        forced=forced,
         qr=qr_svg(uri, _("QR code for your authenticator app"))), 400 if form.errors else 200
 
 

@@ -20,7 +20,7 @@ from elearn.forms import save
 from elearn.modules.auth import services
 from elearn.modules.auth.decorators import login_required
 from elearn.modules.auth.forms import LoginForm, PasswordChangeForm, PreferencesForm
-from elearn.modules.auth.signin import SESSION_TOKEN_KEY
+from elearn.modules.auth.signin import SESSION_TOKEN_KEY, SINGLE_SIGN_ON_KEY
 from elearn.modules.auth.signin import begin as _begin
 from elearn.modules.auth.twofactor_login import after_password
 from elearn.security import safe_next
@@ -31,7 +31,8 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 @login_manager.user_loader
 def _load_user(user_id: str):
     return services.load_session_user(user_id, session.get(SESSION_TOKEN_KEY),
-                                      current_app.permanent_session_lifetime)
+                                      current_app.permanent_session_lifetime,
+                                      single_sign_on=session.get(SINGLE_SIGN_ON_KEY) is True)
 
 
 def _account_key() -> str:

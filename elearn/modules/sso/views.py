@@ -64,6 +64,6 @@ def callback():
         user = services.sign_on(services.identity(provider.verified_claims(), policy), policy)
     except provider.SignOnFailed as error:
         return _refused(error)
-    begin(user, accounts.start_session(user))
+    begin(user, accounts.start_session(user), single_sign_on=True)
     db.session.commit()
     return redirect(next_url or url_for("core.dashboard"))

@@ -380,3 +380,47 @@ def test_set_up_in_another_browser_releases_a_session_waiting_for_it(app, client
     switch_on(admin)
     assert client.get("/account/two-factor").status_code == 200
     assert client.get("/admin/users").status_code == 200
+
+
+def _sent_to_set_up(response) -> bool:
+    return response.status_code == 302 and response.headers["Location"] == "/account/two-factor"
+
+
+def test_a_session_opened_before_two_factor_was_required_must_set_up(app, client, auth, make_user):
+    auth.login(make_user(Role.ADMIN))
+    assert client.get("/admin/users").status_code == 200
+    app.config["REQUIRE_2FA"] = True
+    assert _sent_to_set_up(client.get("/admin/users"))
+
+
+@pytest.mark.parametrize("app_config", [{"REQUIRE_2FA": True}])
+def test_a_learner_promoted_during_the_session_must_set_up(client, auth, make_user):
+    from elearn.modules.auth.services import set_roles
+    user = make_user(Role.LEARNER)
+    auth.login(user)
+    assert client.get("/modules").status_code == 200
+    set_roles(user, {Role.LEARNER, Role.COORDINATOR})
+    db.session.commit()
+    assert _sent_to_set_up(client.get("/modules"))
+
+
+@pytest.mark.parametrize("app_config", [{"REQUIRE_2FA": True}])
+def test_posts_and_downloads_wait_for_the_set_up_too(client, auth, make_user):
+    admin = make_user(Role.ADMIN)
+    auth.login(admin)
+    assert _sent_to_set_up(client.get("/account/record.json"))
+    assert _sent_to_set_up(auth.post("/account", {"locale": "da", "work_phone": "", "work_email": ""}))
+    db.session.refresh(admin)
+    assert admin.locale is None
+
+
+@pytest.mark.parametrize("app_config", [{"REQUIRE_2FA": True}])
+def test_public_pages_stay_open_after_a_waiting_session_ended(client, auth, make_user):
+    from elearn.modules.auth.services import end_all_sessions
+    admin = make_user(Role.ADMIN)
+    auth.login(admin)
+    assert _sent_to_set_up(client.get("/privacy"))
+    end_all_sessions(admin)
+    db.session.commit()
+    assert client.get("/privacy").status_code == 200
+    assert client.get("/login").status_code == 200
