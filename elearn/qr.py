@@ -15,6 +15,6 @@ def qr_svg(data: str, label: str) -> Markup:
     segno.make(data, error="m").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=6,
                                      border=4, svgclass="qr-code", lineclass=None, omitsize=True,
                                      title=str(label))
-    svg = buffer.getvalue().decode("ascii")
+    svg = buffer.getvalue().decode("utf-8")  # the title is the label, which may be any language
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
     return Markup(svg)  # noqa: S704  (segno's own SVG; the label is escaped)  # nosec B704

@@ -470,3 +470,15 @@ def test_the_waiting_list_is_numbered_for_the_coordinator(client, auth, coordina
     auth.login(coordinator)
     text = client.get(f"/workshops/manage/sessions/{session.id}").get_data(as_text=True)
     assert "no. 1" in text and "no. 2" in text and "no. 3" not in text
+
+
+def test_the_check_in_code_of_a_workshop_with_a_non_ascii_title(client, auth, make_user, make_session,
+                                                                  monkeypatch):
+    facilitator = make_user()
+    session = make_session(facilitator=facilitator, starts_in=-timedelta(minutes=5))
+    monkeypatch.setattr("elearn.modules.workshops.views.notify.title",
+                        lambda *_: "Stalking – første møde på Århus")
+    auth.login(facilitator)
+    page = client.get(f"/workshops/sessions/{session.id}/check-in-code")
+    assert page.status_code == 200
+    assert "<title>Check-in code for Stalking – første møde på Århus</title>" in page.get_data(as_text=True)
