@@ -52,6 +52,14 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (`make test`), the multinode tests share one worker, so their cluster of
+    servers starts once."""
+    for item in items:
+        if item.get_closest_marker("multinode"):
+            item.add_marker(pytest.mark.xdist_group("multinode"))
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
             "both_databases"):
