@@ -102,10 +102,17 @@ def pct(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def show_requests(stats, seconds: int, elapsed: float) -> None:
+def show_requests(stats, seconds: int, elapsed: float, deadline: float) -> None:
     print(f"\n{stats.in_time} answers in the {seconds} s run: {stats.in_time / seconds:.1f} requests/s "
           f"(with the arrivals in the first {min(60, seconds // 2)} s); {stats.requests - stats.in_time} "
           f"more while people finished their steps ({elapsed - seconds:.0f} s)")
+    steady = [taken * 1000 for when, taken in stats.done if stats.arrived <= when <= deadline]
+    if stats.arrived and deadline - stats.arrived > 10 and steady:
+        print(f"once everyone was logged in ({seconds - (deadline - stats.arrived):.0f} s into the run): "
+              f"{len(steady) / (deadline - stats.arrived):.1f} requests/s, all actions p50 "
+              f"{pct(steady, .5):.0f} ms, p95 {pct(steady, .95):.0f} ms, p99 {pct(steady, .99):.0f} ms")
+    else:
+        print("not everyone had logged in before the time was up: no steady state to show")
     print(f"{'action':<22}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  answers")
     for action in sorted(stats.statuses):
         times = [t * 1000 for t in stats.times.get(action, [])] or [0.0]
@@ -200,7 +207,7 @@ def run(kind: str, url: str, redis_url: str | None, instances_wanted: int, worke
     finally:
         for instance in instances:
             instance.stop()
-    show_requests(site.stats, seconds, elapsed)
+    show_requests(site.stats, seconds, elapsed, site.deadline)
     checks = judge_memory(memory, bool(args.soak))
     stats = site.stats
     checks.insert(0, ("no 5xx, no failed connection", not stats.errors,

@@ -54,6 +54,8 @@ class Stats:
     logged_out: int = 0  # redirects to the log-in page of a logged-in person
     unfinished: int = 0  # people still busy when the run's grace time ran out
     in_time: int = 0  # answers received before the time was up
+    done: list[tuple[float, float]] = field(default_factory=list)  # (when answered, seconds taken)
+    arrived: float = 0.0  # when the last person's first log-in went through
 
     def record(self, action: str, seconds: float | None, status: str) -> None:
         if seconds is not None:
@@ -162,6 +164,7 @@ class Person:
         self.rng = random.Random(seed)
         self.prepared = near_done or self.rng.random() < 0.3
         self.tried_last = not near_done
+        self.arrived = False
         self.touched: set[int] = set()  # sessions registered for (never twice: one e-mail each)
         self.mine: set[int] = set()  # ...still held
         address = f"10.{20 + number // 250}.{number % 250}.{1 + number % 200}"
@@ -180,6 +183,7 @@ class Person:
             raise Surprise(action) from error
         self.site.stats.record(action, time.perf_counter() - began, str(response.status_code))
         self.site.stats.in_time += not self.over()
+        self.site.stats.done.append((time.monotonic(), time.perf_counter() - began))
         if response.status_code >= 500:
             self.site.stats.errors.append(f"{action}: {method} {path}: {response.status_code}")
             raise Surprise(action)
@@ -371,6 +375,9 @@ class Person:
             while not self.over():
                 try:
                     await self.log_in()
+                    if not self.arrived:
+                        self.arrived = True
+                        self.site.stats.arrived = max(self.site.stats.arrived, time.monotonic())
                     for _ in range(self.rng.randint(20, 60)):
                         if self.over():
                             return
