@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Enum, ForeignKey, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Enum, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.clock import utcnow
@@ -61,6 +61,8 @@ class User(db.Model):
     #: The 30-second time step of the last code accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Wrong two-factor codes in a row; at TOTP_LOCK_AFTER the second factor is locked until reset.
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     #: The identity provider's subject ("sub") once the person has signed on with OpenID Connect.
     sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     #: Set when an admin anonymised the account of someone who left (see the privacy feature).

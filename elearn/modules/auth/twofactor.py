@@ -5,6 +5,9 @@ under a key derived from the app's SECRET_KEY with HKDF-SHA256, so a copy of the
 give the secrets away. Changing SECRET_KEY therefore makes every stored secret unreadable: each person
 must then be reset (`elearn users reset-2fa EMAIL`) and set up again.
 
+After LOCK_AFTER wrong codes in a row the second factor is locked until an administrator resets it, so
+the rate limit per few minutes cannot be outlasted by guessing slowly for weeks.
+
 A code is accepted once: only for a time step later than the last one accepted for the account, and
 the step is stored by one conditional UPDATE, so two requests (on two app servers) racing with the same
 code cannot both succeed.
@@ -33,6 +36,7 @@ from elearn.modules.audit.services import record
 from elearn.modules.auth.models import Role, User
 from elearn.modules.auth.passwords import verify_password
 from elearn.modules.auth.services import end_all_sessions
+from elearn.modules.outbox.services import absolute_url, queue_message
 
 log = logging.getLogger("elearn.auth")
 
@@ -42,6 +46,8 @@ VALID_WINDOW = 1
 #: How long after a correct password the code may be entered.
 PENDING_LOGIN_SECONDS = 5 * 60
 ROLES_THAT_MAY_BE_REQUIRED = (Role.ADMIN, Role.COORDINATOR)
+#: Wrong codes in a row after which only an administrator's reset opens the second factor again.
+LOCK_AFTER = 10
 
 
 @lru_cache(maxsize=4)
@@ -89,6 +95,34 @@ def is_on(user: User) -> bool:
     return user.totp_secret is not None
 
 
+def is_locked(user: User) -> bool:
+    return user.totp_failures >= LOCK_AFTER
+
+
+def locked() -> DomainError:
+    return Forbidden(_l("Two-factor authentication is locked after too many wrong codes. Please ask an "
+                        "administrator to reset it; you then set it up again."), field="code")
+
+
+def _tell(user: User, change: str) -> None:
+    """E-mail the person about a change to their second factor (on, off, reset, locked), so that one
+    made by someone else does not go unnoticed."""
+    queue_message(user, "auth/mail/two_factor.txt", change=change, url=absolute_url("auth.account"))
+
+
+def _count_failure(user: User) -> None:
+    """One more wrong code in a row (one UPDATE, so concurrent requests all count); at LOCK_AFTER the
+    lock is audited and the person told."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(totp_failures=User.totp_failures + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(user, ["totp_failures"])
+    if user.totp_failures == LOCK_AFTER:
+        log.warning("two-factor locked after %s wrong codes user_id=%s", LOCK_AFTER, user.id)
+        record(None, "user.2fa_locked", f"user:{user.id}", failures=LOCK_AFTER)
+        _tell(user, "locked")
+
+
 def require_password(user: User) -> None:
     """Raises Forbidden for an account without a password (one that signs on through the identity
     provider, whose own multi-factor policy applies)."""
@@ -134,7 +168,12 @@ def _claim_step(user_id: int, step: int) -> bool:
 
 def accept_code(user: User, code: str, now: float | None = None) -> bool:
     """True when code is a current code of user's authenticator that has not been used before; the
-    step is then used up (flushed; the caller commits). Failures are logged, never the code."""
+    step is then used up (flushed; the caller commits). A wrong code counts towards the lock (see
+    LOCK_AFTER; the caller commits that too); a locked account accepts no code. Failures are logged,
+    never the code."""
+    if is_locked(user):
+        log.warning("two-factor code refused user_id=%s locked=True", user.id)
+        return False
     secret = unseal(user.totp_secret)
     if secret is None:
         if user.totp_secret:
@@ -143,8 +182,10 @@ def accept_code(user: User, code: str, now: float | None = None) -> bool:
     step = matching_step(secret, code, now)
     if step is not None and _claim_step(user.id, step):
         db.session.expire(user, ["totp_last_step"])
+        user.totp_failures = 0
         return True
     log.warning("two-factor code refused user_id=%s reused=%s", user.id, step is not None)
+    _count_failure(user)
     return False
 
 
@@ -173,7 +214,9 @@ def enable(user: User, sealed_secret: str | None, password: str, code: str,
     user.totp_secret = seal(secret)
     user.totp_last_step = step
     user.totp_enabled_at = utcnow()
+    user.totp_failures = 0
     record(user.id, "user.2fa_enable", f"user:{user.id}")
+    _tell(user, "on")
     db.session.flush()
     return user
 
@@ -182,6 +225,7 @@ def _clear(user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     user.totp_enabled_at = None
+    user.totp_failures = 0
 
 
 def disable(user: User, password: str, code: str, require_2fa: bool) -> User:
@@ -194,6 +238,7 @@ def disable(user: User, password: str, code: str, require_2fa: bool) -> User:
         raise wrong_code()
     _clear(user)
     record(user.id, "user.2fa_disable", f"user:{user.id}")
+    _tell(user, "off")
     db.session.flush()
     return user
 
@@ -204,4 +249,5 @@ def reset(actor_id: int | None, user: User) -> None:
     _clear(user)
     end_all_sessions(user)
     record(actor_id, "user.2fa_reset", f"user:{user.id}")
+    _tell(user, "reset")
     db.session.flush()

@@ -67,14 +67,18 @@ def login_two_factor():
         return redirect(url_for("auth.login"))
     form = TwoFactorCodeForm()
     status = 200
-    if form.is_submitted():
+    if twofactor.is_locked(user):
+        form.code.errors = [twofactor.locked().message]
+        status = 403
+    elif form.is_submitted():
         status = 400
         if form.validate():
             if twofactor.accept_code(user, form.code.data):
                 return complete(user)
-            db.session.rollback()
-            form.code.errors.append(twofactor.wrong_code().message)
-            status = 401
+            db.session.commit()  # the wrong code counts towards the lock
+            locked = twofactor.is_locked(user)
+            form.code.errors.append((twofactor.locked() if locked else twofactor.wrong_code()).message)
+            status = 403 if locked else 401
     return render_template("auth/login_two_factor.html", form=form), status
 
 

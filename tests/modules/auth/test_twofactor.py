@@ -424,3 +424,83 @@ def test_public_pages_stay_open_after_a_waiting_session_ended(client, auth, make
     db.session.commit()
     assert client.get("/privacy").status_code == 200
     assert client.get("/login").status_code == 200
+
+
+def _mails(user) -> list:
+    from elearn.modules.outbox.models import OutboxMessage
+    return list(db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.user_id == user.id)
+                                   .order_by(OutboxMessage.id)))
+
+
+@pytest.mark.both_databases
+def test_ten_wrong_codes_in_a_row_lock_the_second_factor_until_reset(app, make_user):
+    user = make_user()
+    totp = switch_on(user)
+    now = time.time()
+    for _ in range(twofactor.LOCK_AFTER - 1):
+        assert not twofactor.accept_code(user, wrong_code(totp), now=now)
+    assert not twofactor.is_locked(user)
+    assert not twofactor.accept_code(user, wrong_code(totp), now=now)
+    db.session.commit()
+    assert twofactor.is_locked(user) and user.totp_failures == twofactor.LOCK_AFTER
+    assert not twofactor.accept_code(user, totp.at(now), now=now)  # the right code: still locked
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.2fa_locked"))
+    assert event.subject == f"user:{user.id}"
+    assert _mails(user) == ["Two-factor authentication is locked"]
+    twofactor.reset(None, user)
+    db.session.commit()
+    assert user.totp_failures == 0 and not twofactor.is_locked(user)
+
+
+def test_a_right_code_starts_the_count_again(app, make_user):
+    user = make_user()
+    totp = switch_on(user)
+    now = time.time()
+    for _ in range(twofactor.LOCK_AFTER - 1):
+        twofactor.accept_code(user, wrong_code(totp), now=now)
+    assert twofactor.accept_code(user, totp.at(now), now=now)
+    assert user.totp_failures == 0
+    assert not twofactor.accept_code(user, wrong_code(totp), now=now)
+    assert not twofactor.is_locked(user)
+
+
+def test_the_code_step_counts_wrong_codes_and_says_when_it_is_locked(client, auth, make_user):
+    user = make_user()
+    totp = switch_on(user)
+    user.totp_failures = twofactor.LOCK_AFTER - 1
+    db.session.commit()
+    auth.login(user)
+    response = code_step(auth, wrong_code(totp))
+    assert response.status_code == 403
+    assert "locked after too many wrong codes" in response.get_data(as_text=True)
+    auth.login(user)
+    page = client.get("/login/two-factor")
+    assert page.status_code == 403 and "ask an administrator" in page.get_data(as_text=True)
+    assert code_step(auth, totp.now()).status_code == 403
+    assert client.get("/account").status_code == 302
+
+
+def test_the_person_is_mailed_when_two_factor_goes_on_off_or_is_reset(client, auth, make_user):
+    user = make_user()
+    auth.login(user)
+    html = client.get("/account/two-factor").get_data(as_text=True)
+    totp = pyotp.TOTP(SECRET_ON_PAGE.search(html).group(1).replace(" ", ""))
+    auth.post("/account/two-factor", {"code": totp.now(), "password": PASSWORD})
+    auth.post("/account/two-factor", {"code": totp.at(time.time() + 30), "password": PASSWORD})
+    assert user.totp_secret is None
+    switch_on(user)
+    twofactor.reset(None, user)
+    db.session.commit()
+    assert _mails(user) == ["Two-factor authentication is on", "Two-factor authentication is off",
+                            "Two-factor authentication was reset"]
+
+
+@pytest.mark.parametrize("app_config", [{"REQUIRE_2FA": True}])
+def test_disable_refuses_when_the_role_requires_two_factor(app, make_user):
+    from elearn.errors import DomainError
+    admin = make_user(Role.ADMIN)
+    totp = switch_on(admin)
+    with pytest.raises(DomainError, match="required for your role"):
+        twofactor.disable(admin, PASSWORD, totp.now(), require_2fa=True)
+    assert admin.totp_secret is not None
+    assert twofactor.disable(admin, PASSWORD, totp.now(), require_2fa=False).totp_secret is None
