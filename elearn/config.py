@@ -24,6 +24,7 @@ ENV_KEYS = {
     "LOGIN_LIMIT_PER_ACCOUNT_AND_IP": "LOGIN_LIMIT_PER_ACCOUNT_AND_IP",
     "VERIFY_LIMIT": "VERIFY_LIMIT",
     "TWO_FACTOR_LIMIT": "TWO_FACTOR_LIMIT",
+    "SSO_LIMIT": "SSO_LIMIT",
     "SMTP_HOST": "SMTP_HOST",
     "SMTP_PORT": "SMTP_PORT",
     "SMTP_USER": "SMTP_USER",
@@ -80,6 +81,8 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_IP = "30 per 5 minutes"
+    #: Requests per IP address to /login/sso and its callback together (each may wait on the provider).
+    SSO_LIMIT = "30 per 5 minutes"
     LOGIN_LIMIT_PER_ACCOUNT_AND_IP = "5 per 5 minutes"
     # Higher, so one attacker cannot lock a colleague out, while many addresses together still can't
     # guess at will.

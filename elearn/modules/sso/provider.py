@@ -5,6 +5,9 @@ person can read; the details go to the log (never tokens or codes)."""
 from __future__ import annotations
 
 import logging
+import re
+import threading
+import time
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -22,8 +25,15 @@ log = logging.getLogger("elearn.sso")
 CLIENT = "sso"
 EXTENSION = "elearn.sso"
 CALLBACK_PATH = "/login/sso/callback"
+#: What an OAuth error code looks like (RFC 6749 §4.1.2.1); anything else is not logged as given.
+SAFE_ERROR = re.compile(r"[a-z_]{1,40}")
 #: Seconds to wait for the identity provider (discovery, keys, token) before giving up.
-TIMEOUT = 10
+TIMEOUT = 5
+#: Seconds during which a provider that could not be reached is not asked again (by this process): a
+#: slow or down provider would otherwise hold a worker for TIMEOUT at every click on the button.
+RETRY_AFTER = 30
+_down_until: dict[str, float] = {}
+_down_lock = threading.Lock()
 
 
 class SignOnFailed(DomainError):
@@ -76,6 +86,24 @@ def redirect_uri() -> str:
     return current_app.config["BASE_URL"].rstrip("/") + CALLBACK_PATH
 
 
+def _unreachable() -> ProviderUnreachable:
+    return ProviderUnreachable(_l("The sign-in service cannot be reached right now. Please try "
+                                  "again in a few minutes."))
+
+
+def _refuse_while_down() -> None:
+    """Raises ProviderUnreachable, without asking, while the provider's last failure is recent."""
+    with _down_lock:
+        down = _down_until.get(issuer(current_app.config), 0) > time.monotonic()
+    if down:
+        raise _unreachable()
+
+
+def _remember_down() -> None:
+    with _down_lock:
+        _down_until[issuer(current_app.config)] = time.monotonic() + RETRY_AFTER
+
+
 def _check_issuer(client) -> None:
     """Discovery must describe the issuer that was configured (OpenID Connect Discovery 1.0, §4.3)."""
     metadata = client.load_server_metadata()
@@ -89,14 +117,15 @@ def _check_issuer(client) -> None:
 def authorize_redirect():
     """The redirect to the provider's login (code flow, PKCE S256, state and nonce kept in the
     session); raises ProviderUnreachable."""
+    _refuse_while_down()
     client = _client()
     try:
         _check_issuer(client)
         return client.authorize_redirect(redirect_uri())
     except (requests.RequestException, ValueError) as error:
         log.warning("sso provider unreachable: %s", type(error).__name__)
-        raise ProviderUnreachable(_l("The sign-in service cannot be reached right now. Please try "
-                                     "again in a few minutes.")) from error
+        _remember_down()
+        raise _unreachable() from error
 
 
 def verified_claims() -> dict:
@@ -104,9 +133,11 @@ def verified_claims() -> dict:
     audience, expiry and nonce, and that the state is this browser's; raises SignOnFailed."""
     error = request.args.get("error")
     if error:
-        log.warning("sso provider answered error=%s", error[:100])
+        log.warning("sso provider answered error=%s",
+                    error if SAFE_ERROR.fullmatch(error) else "(not an OAuth error code)")
         raise SignOnFailed(_l("The sign-in was cancelled or refused by the sign-in service. You "
                               "have not been logged in."))
+    _refuse_while_down()
     client = _client()
     try:
         token = client.authorize_access_token()
@@ -116,8 +147,8 @@ def verified_claims() -> dict:
                              "try again.")) from failure
     except (requests.RequestException, ValueError) as failure:
         log.warning("sso provider unreachable at the callback: %s", type(failure).__name__)
-        raise ProviderUnreachable(_l("The sign-in service cannot be reached right now. Please try "
-                                     "again in a few minutes.")) from failure
+        _remember_down()
+        raise _unreachable() from failure
     except (AuthlibBaseError, JoseError) as failure:
         log.warning("sso token refused: %s %s", type(failure).__name__, str(failure)[:200])
         raise _unverified() from failure

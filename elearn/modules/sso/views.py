@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from elearn.extensions import db
+from elearn.extensions import db, limiter
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.forms import LoginForm
 from elearn.modules.auth.signin import begin
@@ -15,6 +15,8 @@ from elearn.security import safe_next
 
 bp = Blueprint("sso", __name__, template_folder="templates")
 NEXT_KEY = "sso_next"
+#: Per IP address, the start and the callback together: both may wait on the provider.
+_per_ip = limiter.shared_limit(lambda: current_app.config["SSO_LIMIT"], scope="sso")
 
 
 @bp.record_once
@@ -39,6 +41,7 @@ def _refused(error: provider.SignOnFailed):
 
 
 @bp.route("/login/sso")
+@_per_ip
 def start():
     if not provider.enabled(current_app.config):
         abort(404)
@@ -54,6 +57,7 @@ def start():
 
 
 @bp.route("/login/sso/callback")
+@_per_ip
 def callback():
     """Single sign-on users skip the local two-factor step: the identity provider does that job."""
     if not provider.enabled(current_app.config):

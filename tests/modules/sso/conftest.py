@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from elearn.modules.sso.provider import _down_until as down_until
 from tests.modules.sso.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
 SITE = "https://elearn.politi.example"
@@ -17,6 +18,14 @@ CALLBACK = SITE + "/login/sso/callback"
 def provider():
     with Provider() as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _provider_not_down():
+    """Each test starts without a remembered unreachable provider."""
+    down_until.clear()
+    yield
+    down_until.clear()
 
 
 @pytest.fixture

@@ -346,3 +346,36 @@ def test_the_first_link_of_an_account_is_audited_and_mailed_in_the_persons_langu
 def test_a_new_account_gets_no_link_mail(client, oidc):
     sign_on(client, oidc, sub="subject-l", email="l@politi.example")
     assert db.session.scalar(select(OutboxMessage)) is None
+
+
+@pytest.mark.parametrize("app_config", [{"SSO_LIMIT": "2 per minute"}], indirect=True)
+def test_the_start_and_the_callback_are_limited_per_address_together(client, oidc):
+    assert client.get("/login/sso").status_code == 302
+    assert client.get("/login/sso/callback?error=access_denied").status_code == 401
+    assert client.get("/login/sso").status_code == 429
+    assert client.get("/login/sso/callback?error=access_denied").status_code == 429
+
+
+@pytest.mark.parametrize("app_config", [{"OIDC_ISSUER": "http://127.0.0.1:9"}], indirect=True)
+def test_an_unreachable_provider_is_not_asked_again_for_a_while(client, caplog, monkeypatch):
+    from elearn.modules.sso import provider
+    assert client.get("/login/sso").status_code == 503
+    assert client.get("/login/sso").status_code == 503
+    assert caplog.text.count("sso provider unreachable") == 1
+    later = provider.time.monotonic() + provider.RETRY_AFTER + 1
+    monkeypatch.setattr(provider.time, "monotonic", lambda: later)
+    assert client.get("/login/sso").status_code == 503
+    assert caplog.text.count("sso provider unreachable") == 2
+    assert provider.TIMEOUT <= 5
+
+
+@pytest.mark.parametrize("error", ["evil\nFAKE 200 admin logged in", "x" * 41, "Access-Denied"])
+def test_an_odd_error_parameter_is_not_written_to_the_log(client, oidc, caplog, error):
+    assert client.get("/login/sso/callback", query_string={"error": error}).status_code == 401
+    assert "(not an OAuth error code)" in caplog.text and "FAKE" not in caplog.text
+    assert "x" * 41 not in caplog.text and "Access-Denied" not in caplog.text
+
+
+def test_an_oauth_error_code_is_logged(client, oidc, caplog):
+    client.get("/login/sso/callback", query_string={"error": "access_denied"})
+    assert "error=access_denied" in caplog.text
