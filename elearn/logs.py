@@ -122,18 +122,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+#: Control characters (C0, DEL, C1, and Unicode's line and paragraph separators).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """text with every control character written as an escape (a newline as \\n), so that what a
+    client sent cannot start a forged line in a text log."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1] if m.group() in "\n\r\t"
+                        else f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
 class TextFormatter(logging.Formatter):
+    """One line per record (control characters escaped); a traceback follows on indented lines."""
+
     #: The request log's message already says these.
     OMIT = frozenset({"method", "path", "status", "duration_ms"})
 
     def format(self, record: logging.LogRecord) -> str:
         fields = " ".join(f"{k}={v}" for k, v in extras(record).items()
                           if not k.startswith("_") and k not in self.OMIT)
-        line = (f"{_timestamp(record)} {record.levelname} {record.name} "
-                f"[{getattr(record, 'request_id', None) or '-'}] {record.getMessage()}"
-                + (f" ({fields})" if fields else ""))
+        line = escape_controls(
+            f"{_timestamp(record)} {record.levelname} {record.name} "
+            f"[{getattr(record, 'request_id', None) or '-'}] {record.getMessage()}"
+            + (f" ({fields})" if fields else ""))
         if record.exc_info or record.exc_text:
-            line += "\n" + (record.exc_text or self.formatException(record.exc_info))
+            trace = record.exc_text or self.formatException(record.exc_info)
+            line += "".join("\n    " + escape_controls(part) for part in trace.splitlines())
         return line
 
 

@@ -176,3 +176,26 @@ def test_a_database_error_logs_no_statement_values(app, client, capsys):
     assert client.get("/faulty").status_code == 500
     err = capsys.readouterr().err
     assert "no_such_table" in err and "s3cret-value" not in err
+
+
+FORGED = "x\n2026-11-27T10:00:00.000Z INFO elearn.request [-] POST /admin 200\r\x1b[2J"
+
+
+@pytest.mark.parametrize("app_config", [{"LOG_FORMAT": "text"}])
+def test_text_lines_escape_control_characters_from_clients(app, capsys):
+    log = logging.getLogger("elearn.test")
+    log.warning("unknown unit %s", FORGED, extra={"unit": FORGED})
+    try:
+        raise ValueError(FORGED)
+    except ValueError:
+        log.exception("failed")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].count("\\n2026-11-27T10:00:00.000Z") == 2 and "\\r\\x1b[2J" in lines[0]
+    assert [line[:4] for line in lines[1:] if not line.startswith("20")] == ["    "] * (len(lines) - 2)
+    assert not any(line.startswith("2026-11-27T10:00") for line in lines)
+
+
+def test_json_lines_escape_control_characters_from_clients(app, capsys):
+    logging.getLogger("elearn.test").warning("unknown unit %s", FORGED)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["message"] == "unknown unit " + FORGED
