@@ -13,6 +13,7 @@ The metric objects live at module level in their own registry, so building many 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -36,9 +37,9 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 #: The route label of a request that matched no route (a 404 or 405).
 UNMATCHED = "<unmatched>"
-LOOPBACK = frozenset({"127.0.0.1", "::1"})
 #: Headers a reverse proxy adds: their presence means the request came through it, from elsewhere.
-FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+FORWARDING_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
+                      "X-Forwarded-Prefix", "Forwarded", "X-Real-IP")
 
 # No `_created` series: multiprocess mode has none, so both modes show the same names.
 disable_created_metrics()
@@ -58,7 +59,17 @@ IN_PROGRESS = Gauge("elearn_http_requests_in_progress", "Requests being answered
 def from_this_machine() -> bool:
     """True for a request from the loopback address that no reverse proxy forwarded (the proxy runs
     on this machine too, so its requests come from loopback but carry a forwarding header)."""
-    return request.remote_addr in LOOPBACK and not any(h in request.headers for h in FORWARDING_HEADERS)
+    return _loopback(request.remote_addr) and not any(h in request.headers for h in FORWARDING_HEADERS)
+
+
+def _loopback(address: str | None) -> bool:
+    """127.0.0.0/8, ::1 and IPv4 loopback written as IPv6 (::ffff:127.0.0.1)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 class _Figures:

@@ -44,7 +44,8 @@ def test_a_local_request_reads_the_metrics(client):
 
 
 @pytest.mark.parametrize("forwarded", [{"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"},
-                                       {"X-Real-IP": "203.0.113.9"}])
+                                       {"X-Real-IP": "203.0.113.9"}, {"X-Forwarded-Proto": "https"},
+                                       {"X-Forwarded-Host": "elearn.politi.example"}])
 def test_a_forwarded_request_is_sent_to_log_in(client, forwarded):
     response = client.get("/metrics", headers=forwarded)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
@@ -114,3 +115,11 @@ def test_one_scrape_counts_every_gunicorn_worker(sqlite_template, tmp_path):
     assert statuses == [200] * 20
     assert requests_of(after, "/login") - requests_of(before, "/login") == 20
     assert forwarded.status_code == 302
+
+
+@pytest.mark.parametrize(("address", "local"), [("127.0.0.2", True), ("::ffff:127.0.0.1", True),
+                                                ("::1", True), ("192.0.2.40", False),
+                                                ("::ffff:192.0.2.40", False), ("not-an-address", False)])
+def test_every_loopback_address_is_local(client, address, local):
+    response = client.get("/metrics", environ_base={"REMOTE_ADDR": address})
+    assert (response.status_code == 200) is local
