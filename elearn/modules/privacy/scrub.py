@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import JSON, Enum, String, Table, Text, cast, or_, select, update
+from sqlalchemy import JSON, Enum, String, Table, Text, cast, or_, select, true, update
 
 from elearn.extensions import db
 
@@ -62,10 +62,18 @@ def _text_columns(table: Table):
             yield column, isinstance(column.type, JSON)
 
 
-def scrub(replacements: dict[str, str], skip: Iterable[str] = ()) -> int:
+def names_in(name: str, names: Iterable[str]) -> bool:
+    """Whether a search for name (as scrub searches) would also match inside one of names: the same
+    name in any case, or a longer name containing it ("Bo Ek" in "Bo Ek Jensen")."""
+    pattern = _pattern({name: ""}) if len(name.strip()) >= MIN_NEEDLE else None
+    return pattern is not None and any(pattern.search(other) for other in names)
+
+
+def scrub(replacements: dict[str, str], skip: Iterable[str] = (), rows: Callable | None = None) -> int:
     """Replace each needle (key) by its value in every text and JSON column of every table except the
     tables named in skip; returns the number of values changed. Needles shorter than MIN_NEEDLE
-    characters are left alone."""
+    characters are left alone. rows, when given, narrows the search: called with a table it returns a
+    condition on the table's rows, or None to leave the table out."""
     replacements = {needle: new for needle, new in replacements.items()
                     if needle and len(needle.strip()) >= MIN_NEEDLE}
     if not replacements:
@@ -76,10 +84,13 @@ def scrub(replacements: dict[str, str], skip: Iterable[str] = ()) -> int:
     for table in db.metadata.sorted_tables:
         if table.name in skip or not table.primary_key.columns:
             continue
+        narrowing = rows(table) if rows else true()
+        if narrowing is None:
+            continue
         keys = list(table.primary_key.columns)
         for column, is_json in _text_columns(table):
             mentions = _mentions(column, replacements, is_json, postgresql)
-            for row in db.session.execute(select(*keys, column).where(mentions)).all():
+            for row in db.session.execute(select(*keys, column).where(mentions, narrowing)).all():
                 value = _replace(row[-1], pattern, replacements)
                 if value == row[-1]:
                     continue

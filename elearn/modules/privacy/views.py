@@ -62,5 +62,6 @@ def anonymise(user_id: int):
     if save(form, lambda: leavers.anonymise(current_user, user, form.confirmation.data, utcnow()) or True):
         flash(_("The account is anonymised."), "success")
         return redirect(url_for("admin.edit_user", user_id=user_id))
-    return render_template("privacy/anonymise.html", form=form, user=user,
-                           own=user.id == current_user.id), 400 if form.errors else 200
+    return render_template("privacy/anonymise.html", form=form, user=user, own=user.id == current_user.id,
+                           namesake=user.anonymised_at is None and leavers.has_namesake(user)), \
+        400 if form.errors else 200

@@ -13,6 +13,7 @@ from elearn.clock import utcnow
 from elearn.errors import DomainError
 from elearn.extensions import db
 from elearn.modules.audit.models import AuditEvent
+from elearn.modules.audit.services import record
 from elearn.modules.auth import services as accounts
 from elearn.modules.auth.models import LoginSession, Role, User
 from elearn.modules.certification import services as certificates
@@ -25,7 +26,7 @@ from elearn.modules.quizzes.services import quiz_bank
 from elearn.modules.reports.overview import overview
 from elearn.modules.workshops.feedback import ratings_by_session
 from elearn.modules.workshops.models import KnowledgeNeed, Registration
-from tests.modules.privacy.conftest import EMAIL, NAME, WORK_EMAIL, WORK_PHONE, mentions
+from tests.modules.privacy.conftest import EMAIL, NAME, NEED, WORK_EMAIL, WORK_PHONE, mentions
 
 URL = "/admin/users/{id}/anonymise"
 
@@ -73,11 +74,55 @@ def test_anonymising_leaves_no_trace_of_the_name_or_addresses_and_keeps_every_to
     assert (user.password_hash, user.totp_secret, user.sso_subject, user.locale, user.active,
             user.work_phone, user.work_email) == (None, None, None, None, False, "", "")
     assert user.anonymised_at is not None and user.roles == {Role.LEARNER}
-    assert db.session.scalar(select(func.count()).select_from(KnowledgeNeed)) == 0
+    assert db.session.execute(select(KnowledgeNeed.user_id, KnowledgeNeed.why)).all() == [(None, "")]
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.user_id == leaver.id, OutboxMessage.status == "pending")) == 0
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.anonymise"))
     assert (event.actor_id, event.subject) == (admin.id, f"user:{leaver.id}")
+
+
+def test_a_knowledge_need_still_counts_per_topic_without_its_reason(admin, leaver):
+    leavers.anonymise(admin, db.session.get(User, leaver.id), EMAIL, utcnow())
+    db.session.commit()
+    need = db.session.scalar(select(KnowledgeNeed))
+    assert (need.topic, need.why, need.user_id, need.unit_id is not None) == (NEED, "", None, True)
+
+
+@pytest.mark.both_databases
+def test_a_namesakes_texts_keep_the_name_and_the_admin_is_told(client, auth, make_user, unit, admin,
+                                                                coordinator, leaver):
+    namesake = make_user(unit=unit, name=NAME.upper(), email="s.oedegaard2@politi.example")
+    db.session.add(OutboxMessage(user_id=namesake.id, recipient=namesake.email, subject="Velkommen",
+                                 body=f"Kære {NAME}", status="sent", sent_at=utcnow()))
+    record(coordinator.id, "user.note", f"user:{namesake.id}", name=NAME)
+    db.session.commit()
+    auth.login(admin)
+    assert 'id="namesake"' in html(client.get(URL.format(id=leaver.id)))
+    assert 'id="namesake"' not in html(client.get(URL.format(id=coordinator.id)))
+    assert auth.post(URL.format(id=leaver.id), {"confirmation": EMAIL}).status_code == 302
+
+    assert db.session.scalar(select(OutboxMessage.body).where(OutboxMessage.user_id == namesake.id)) \
+        == f"Kære {NAME}"
+    notes = dict(db.session.execute(select(AuditEvent.subject, AuditEvent.details)
+                                    .where(AuditEvent.action == "user.note")).all())
+    assert notes[f"user:{namesake.id}"] == {"name": NAME}
+    assert notes[f"user:{leaver.id}"]["name"] == f"Anonymised person #{leaver.id}"  # tied to the leaver
+    assert mentions(EMAIL, WORK_EMAIL, WORK_PHONE) == []  # addresses are searched everywhere
+    assert db.session.get(User, namesake.id).name == NAME.upper()
+
+
+def test_a_longer_name_containing_the_name_counts_as_a_namesake(make_user, unit, leaver):
+    leaving = db.session.get(User, leaver.id)
+    assert not leavers.has_namesake(leaving)
+    make_user(unit=unit, name=f"Anne {NAME.lower()}", email="anne@politi.example")
+    assert leavers.has_namesake(leaving)
+
+
+def test_the_application_log_names_the_anonymised_id_alone(admin, leaver, caplog):
+    with caplog.at_level("INFO", logger="elearn.modules.privacy.anonymise"):
+        leavers.anonymise(admin, db.session.get(User, leaver.id), EMAIL, utcnow())
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("elearn.")] \
+        == [f"user anonymised id={leaver.id}"]
 
 
 @pytest.mark.both_databases
