@@ -187,6 +187,20 @@ def test_the_app_sees_the_clients_address_and_https_not_forged_headers(site):
     assert "Secure" in cookie.split("; ")
 
 
+def test_the_access_log_has_no_query_strings_or_check_in_tokens(site):
+    with site.client() as client:
+        client.get("/login/sso/callback?code=SECRETCODE&state=SECRETSTATE")
+        client.get("/workshops/check-in/SECRETTOKEN.abc")
+    log_file, wanted = site.folder / "elearn.access.log", '"GET /workshops/check-in/[token] HTTP/1.1"'
+    deadline = time.monotonic() + 5  # nginx writes the line after the answer
+    while wanted not in log_file.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log = log_file.read_text()
+    assert '"GET /login/sso/callback HTTP/1.1"' in log
+    assert '"GET /workshops/check-in/[token] HTTP/1.1"' in log
+    assert "SECRET" not in log
+
+
 def test_static_files_come_from_nginx_with_caching_and_hsts(site):
     with site.client() as client:
         response = client.get("/static/css/app.css")
