@@ -4,6 +4,8 @@ cheap (an indexed count, a PING), each part reported as a word, never with an ad
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import datetime
 
 from flask import current_app
@@ -19,6 +21,12 @@ from elearn.modules.outbox.models import MessageStatus, OutboxMessage
 OK, UNAVAILABLE, NOT_CONFIGURED = "ok", "unavailable", "not configured"
 #: Seconds to connect to and hear from Redis before calling it down.
 REDIS_TIMEOUT = 1.0
+
+#: Seconds a process reuses its last health answer: a load balancer checking every instance often (or
+#: someone hammering /healthz) costs one database and Redis round trip per process per period.
+HEALTH_CACHE_SECONDS = 2.0
+HEALTH_CACHE_KEY = "elearn.health"
+_health_lock = threading.Lock()
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +72,19 @@ def content_status() -> str:
 
 def health() -> dict:
     """{status, database, redis, content}: status is "ok" when every configured part is ok, else
-    "degraded"."""
+    "degraded". The answer is reused for HEALTH_CACHE_SECONDS by this process."""
+    now = time.monotonic()
+    with _health_lock:
+        cached = current_app.extensions.get(HEALTH_CACHE_KEY)
+    if cached is not None and 0 <= now - cached[0] < HEALTH_CACHE_SECONDS:
+        return dict(cached[1])
+    report = _check_health()
+    with _health_lock:
+        current_app.extensions[HEALTH_CACHE_KEY] = (now, report)
+    return dict(report)
+
+
+def _check_health() -> dict:
     parts = {"database": database_status(), "redis": redis_status(current_app.config.get("REDIS_URL")),
              "content": content_status()}
     healthy = all(state in (OK, NOT_CONFIGURED) for state in parts.values())
