@@ -203,17 +203,23 @@ def _diff(user: User, row: RosterRow) -> tuple[str, ...]:
 
 def plan(text: str) -> RosterPlan:
     """What importing text would do, row by row, and every problem with its line number."""
-    rows, problems = parse(text)
-    changes = []
-    for row in rows:
+    parsed, problems = parse(text)
+    rows, changes = [], []
+    for row in parsed:
         user = accounts.find_user_by_email(row.email)
+        if user is not None and user.anonymised_at is not None:
+            problems.append(RowProblem(row.line, _l("%(email)s belongs to an anonymised account, which "
+                                                    "cannot be changed", email=row.email)))
+            continue
+        rows.append(row)
         if user is None:
             changes.append(PlannedChange(row.line, row.email, "create"))
         else:
             diff = _diff(user, row)
             changes.append(PlannedChange(row.line, row.email, "update" if diff else "unchanged",
                                          diff))
-    return RosterPlan(tuple(changes), tuple(problems), tuple(rows))
+    return RosterPlan(tuple(changes), tuple(sorted(problems, key=lambda problem: problem.line)),
+                      tuple(rows))
 
 
 def apply(text: str, actor_id: int | None, import_good_rows: bool = False) -> RosterPlan:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 
-from elearn.errors import DomainError
+from elearn.errors import Conflict, DomainError
 from elearn.extensions import db
 from elearn.modules.audit.services import record
 from elearn.modules.auth import services as accounts
+from elearn.modules.auth import twofactor
 from elearn.modules.auth.models import Role, User, UserRole
 from elearn.modules.units import services as units
 from elearn.modules.units.models import Unit, UnitKind
@@ -67,10 +68,22 @@ def guard_self(actor: User, target: User, roles: set[Role], active: bool) -> Non
         raise DomainError(_l("You cannot take the admin role from yourself."), field="roles")
 
 
+def guard_anonymised(user: User) -> None:
+    """Raises Conflict for an anonymised account: it stays as it is for good."""
+    if user.anonymised_at is not None:
+        raise Conflict(_l("This account is anonymised and cannot be changed."))
+
+
 def set_user_active(actor: User, target: User, active: bool) -> None:
+    guard_anonymised(target)
     guard_self(actor, target, target.roles, active)
     accounts.set_active(target, active)
     record(actor.id, "user.activate" if active else "user.deactivate", f"user:{target.id}")
+
+
+def reset_two_factor(actor: User, user: User) -> None:
+    guard_anonymised(user)
+    twofactor.reset(actor.id, user)
 
 
 def remove_unit(actor: User, unit: Unit) -> None:
@@ -100,6 +113,7 @@ def save_user(actor: User, user: User | None, changes: UserChanges) -> User:
         user = accounts.create_user(changes.name, changes.email, changes.roles,
                                     unit_id=changes.unit_id, locale=changes.locale)
     else:
+        guard_anonymised(user)
         guard_self(actor, user, set(changes.roles), changes.active)
     accounts.update_user(user, name=changes.name, email=changes.email, unit_id=changes.unit_id,
                          roles=changes.roles, locale=changes.locale,

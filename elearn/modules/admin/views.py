@@ -19,7 +19,6 @@ from elearn.modules.admin.forms import (
     UserForm,
 )
 from elearn.modules.auth import services as accounts
-from elearn.modules.auth import twofactor
 from elearn.modules.auth.decorators import admin_required, coordinator_required
 from elearn.modules.auth.models import Role
 from elearn.modules.units import services as units
@@ -120,7 +119,7 @@ def set_user_active(user_id: int):
 @admin_required
 def reset_two_factor(user_id: int):
     user = accounts.get_user(user_id)
-    if act(lambda: twofactor.reset(current_user.id, user)):
+    if act(lambda: services.reset_two_factor(current_user, user)):
         flash(_("Two-factor authentication is off for %(name)s, who is logged out everywhere.",
                 name=user.name), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))

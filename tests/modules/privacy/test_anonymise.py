@@ -215,3 +215,32 @@ def test_the_admin_user_page_links_to_anonymising(client, auth, admin, leaver):
 def test_an_unknown_person_is_404(client, auth, admin):
     auth.login(admin)
     assert client.get(URL.format(id=999999)).status_code == 404
+
+
+def test_an_anonymised_account_cannot_be_changed_or_activated(client, auth, admin, unit, leaver):
+    from elearn.errors import Conflict
+    from elearn.modules.admin import roster
+    from elearn.modules.admin import services as admin_services
+
+    user = db.session.get(User, leaver.id)
+    leavers.anonymise(admin, user, EMAIL, utcnow())
+    db.session.commit()
+    changes = admin_services.UserChanges(name=NAME, email=EMAIL, unit_id=unit.id,
+                                         roles=frozenset({Role.LEARNER}), locale=None, scope_unit_ids=(),
+                                         active=True)
+    for change in (lambda: admin_services.save_user(admin, user, changes),
+                   lambda: admin_services.set_user_active(admin, user, True),
+                   lambda: admin_services.reset_two_factor(admin, user)):
+        with pytest.raises(Conflict, match="anonymised and cannot be changed"):
+            change()
+    auth.login(admin)
+    page = html(client.get(f"/admin/users/{leaver.id}"))
+    assert 'id="anonymised"' in page and 'name="email"' not in page and "Activate" not in page
+    assert auth.post(f"/admin/users/{leaver.id}/active", {"active": "1"}).status_code == 302
+    assert auth.post(f"/admin/users/{leaver.id}", {"name": NAME, "email": EMAIL, "unit_id": unit.id,
+                                                    "roles": "learner", "active": "y"}).status_code == 400
+    line = f"name,email,unit,roles\n{NAME},{user.email},{unit.code},learner\n"
+    assert [problem.line for problem in roster.plan(line).problems] == [2]
+    db.session.expire_all()
+    user = db.session.get(User, leaver.id)
+    assert (user.name, user.active) == (f"Anonymised person #{leaver.id}", False)
