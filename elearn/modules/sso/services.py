@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from elearn.config import ConfigurationError
 from elearn.errors import DomainError
@@ -201,7 +202,19 @@ def sign_on(person: Identity, policy: Policy) -> User:
     """The user this identity signs on as, matched by subject, else by e-mail, else created (when the
     policy allows), with the unit and roles from the claims applied and the event audited (flushed).
     Raises AccountRefused for a deactivated or anonymised account, an unknown person when accounts
-    are not created, or an e-mail already linked to another subject."""
+    are not created, or an e-mail already linked to another subject.
+
+    Two first sign-ons of one person at once (two tabs, a double click) both try to create or link the
+    account; the loser's unique-key conflict is rolled back and the account looked up once more."""
+    try:
+        with db.session.begin_nested():
+            return _sign_on(person, policy)
+    except IntegrityError:
+        log.info("sso sign-on raced with another for the same person; looking the account up again")
+    return _sign_on(person, policy)
+
+
+def _sign_on(person: Identity, policy: Policy) -> User:
     user = _find(person, policy)
     created = user is None
     linked = not created and user.sso_subject is None

@@ -73,3 +73,27 @@ def test_odd_claims_are_read_safely():
     person = services.identity({"sub": "1", "email": "a@politi.example", "name": "N" * 500,
                                 "groups": {"not": "a list"}, "_claim_names": "junk"}, POLICY)
     assert (len(person.name), person.groups) == (services.NAME_LENGTH, None)  # unreadable: unknown
+
+
+def test_a_first_sign_on_that_loses_a_race_uses_the_account_the_other_made(app, make_user, monkeypatch):
+    """As when another request linked the subject between this one's look-up and its write."""
+    from sqlalchemy import func, select
+
+    from elearn.extensions import db
+    from elearn.modules.auth.models import User
+    existing = make_user(email="first@politi.example")
+    existing.sso_subject = "racing-subject"
+    db.session.commit()
+    real_find, calls = services._find, []
+
+    def find_nothing_the_first_time(person, policy):
+        calls.append(person.subject)
+        return None if len(calls) == 1 else real_find(person, policy)
+
+    monkeypatch.setattr(services, "_find", find_nothing_the_first_time)
+    person = services.Identity(subject="racing-subject", email="second@politi.example",
+                               email_verified=True)
+    user = services.sign_on(person, services.Policy())
+    db.session.commit()
+    assert user.id == existing.id and len(calls) == 2
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
