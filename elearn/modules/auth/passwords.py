@@ -3,6 +3,7 @@ of common passwords that are refused."""
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -24,19 +25,31 @@ def _hasher() -> PasswordHasher:
     return PROFILES[current_app.config["PASSWORD_HASH_PROFILE"]]
 
 
+def normalized(password: str) -> str:
+    """password in Unicode NFKC (NIST SP 800-63B 5.1.1.2), so that "é" typed as one character or as
+    e and an accent, on any keyboard, is the same password."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return _hasher().hash(normalized(password))
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when password matches; a missing hash (no password set) never matches."""
-    if not password_hash:
-        _hasher().hash(password)  # spend the same time as a real check
-        return False
+def _matches(password_hash: str, password: str) -> bool:
     try:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when password matches; a missing hash (no password set) never matches. Hashes made before
+    passwords were normalised (NFKC) were made from the password as typed, so that is tried too."""
+    if not password_hash:
+        _hasher().hash(password)  # spend the same time as a real check
+        return False
+    form = normalized(password)
+    return _matches(password_hash, form) or (form != password and _matches(password_hash, password))
 
 
 @cache

@@ -37,6 +37,12 @@ def _set_up_two_factor_first():
     return None
 
 
+@bp.app_template_global("two_factor_on")
+def _two_factor_on(user: User) -> bool:
+    """The one test of "two-factor is on" for the templates too (twofactor.is_on)."""
+    return twofactor.is_on(user)
+
+
 def _held_user_key() -> str:
     return f"two-factor:{held_user_id() or request.remote_addr}"
 

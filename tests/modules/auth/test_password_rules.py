@@ -104,3 +104,32 @@ def test_command_line_refuses_a_common_password(runner, app):
                                  "--role", "learner", "--password-stdin"], input="qwerty123456\n")
     assert result.exit_code == 1
     assert "most common passwords" in result.output
+
+
+COMPOSED, DECOMPOSED = "Blåbærgrød på Ærø", "Bla\u030abærgrød pa\u030a Ærø"
+
+
+def test_a_password_is_the_same_however_its_letters_are_composed(app):
+    from elearn.modules.auth.passwords import hash_password, verify_password
+    stored = hash_password(DECOMPOSED)
+    assert verify_password(stored, COMPOSED) and verify_password(stored, DECOMPOSED)
+    assert not verify_password(stored, "Blabærgrød pa Ærø")
+
+
+def test_a_hash_made_before_normalising_still_verifies(app):
+    from elearn.modules.auth.passwords import _hasher, verify_password
+    old = _hasher().hash(DECOMPOSED)  # as stored before passwords were normalised
+    assert verify_password(old, DECOMPOSED)
+    assert not verify_password(old, "something else entirely")
+
+
+def test_two_factor_on_is_one_test_in_pages_and_code(client, auth, make_user):
+    from elearn.extensions import db
+    from elearn.modules.auth.models import Role
+    from elearn.modules.auth.twofactor import seal
+    admin, user = make_user(Role.ADMIN), make_user()
+    user.totp_secret, user.totp_enabled_at = seal("JBSWY3DPEHPK3PXP"), None  # no date, yet on
+    db.session.commit()
+    auth.login(admin)
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "Turn off two-factor" in page
