@@ -1,7 +1,8 @@
 """A person's own complete training record: what the coordinators' learner record shows (reused from
 reports.record), and what only the person may see of themselves: their account settings, the options
 they chose in each quiz attempt, the workshop feedback and knowledge needs they wrote, the e-mails
-sent to them, their log-ins and the audit events by or about them. Never a secret: no password hash,
+sent to them, their log-ins, the audit events about them and, counted per month, what they did to
+others (never to whom). Never a secret: no password hash,
 TOTP secret, session token or identity-provider subject, and nothing of another person."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date, datetime
 
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import Text, cast, func, or_, select
 
 from elearn.extensions import db
 from elearn.modules.assignments.models import Cohort, CohortMember
@@ -21,7 +22,7 @@ from elearn.modules.audit.models import AuditEvent
 from elearn.modules.auth.models import LoginSession, User, coordinator_unit
 from elearn.modules.certification.models import CertificateAward
 from elearn.modules.outbox.models import OutboxMessage
-from elearn.modules.quizzes.models import AttemptQuestion, QuizAttempt
+from elearn.modules.quizzes.models import AttemptQuestion, AttemptState, QuizAttempt
 from elearn.modules.quizzes.pages import true_false_labels
 from elearn.modules.quizzes.services import quiz_bank
 from elearn.modules.quizzes.sheets import review_line
@@ -63,7 +64,7 @@ class Answer:
     given: tuple[Markup | str, ...]
     stored: object  # the answer as stored: an option id, a list of ids, or each option's place
     score: float | None
-    state: str  # correct / partly / wrong / unanswered
+    state: str  # correct / partly / wrong / unanswered, or not-graded in an attempt not submitted
     removed: bool  # removed after the retention period
 
 
@@ -98,11 +99,20 @@ class Need:
 
 @dataclass(frozen=True)
 class Event:
+    """An audit event about the person (by them or by someone else)."""
     created_at: datetime
     action: str
     subject: str
     by_me: bool
     details: dict
+
+
+@dataclass(frozen=True)
+class ActionCount:
+    """How often the person did something to others in a month: never to whom."""
+    month: str  # YYYY-MM
+    action: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,7 @@ class OwnRecord:
     certificates: list[records.CertificateLine]
     assignments: list[LearnerAssignment]
     events: list[Event]
+    actions_on_others: list[ActionCount]
     messages: list[Message]
     log_ins: list[LogIn]
 
@@ -147,30 +158,48 @@ def _account(user_id: int, roles: tuple) -> Account:
                    tuple(coordinated), tuple(cohorts))
 
 
-def _answer(row: AttemptQuestion, quiz, locale: str, labels: dict) -> Answer:
+def _answer(row: AttemptQuestion, quiz, locale: str, labels: dict, graded: bool) -> Answer:
     """One question as the person's review shows it, without the correct options."""
     stored = json.loads(row.answer) if row.answer else None
     question = quiz.question(row.question_id) if quiz else None
     number = str(row.position)
     if question is None:  # taken out of the pool since: the answer as stored
-        return Answer(number, row.question_id, (), stored, row.score,
-                      "unanswered" if stored is None else "", False)
-    parent = quiz.question(row.parent_id) if row.parent_id else None
-    line = review_line(row, question, quiz, number, locale, False, labels, parent)
-    return Answer(number, line.text, line.given, stored, row.score, line.state, line.answer_removed)
+        state = "unanswered" if stored is None else ""
+    else:
+        parent = quiz.question(row.parent_id) if row.parent_id else None
+        line = review_line(row, question, quiz, number, locale, False, labels, parent)
+        state = line.state
+    if not graded and state != "unanswered":
+        state = "not-graded"
+    if question is None:
+        return Answer(number, row.question_id, (), stored, row.score, state, False)
+    return Answer(number, line.text, line.given, stored, row.score if graded else None, state,
+                  line.answer_removed)
 
 
 def _answers(user_id: int, locale: str) -> dict[int, tuple[Answer, ...]]:
-    """Per attempt id, what the person answered to each question drawn."""
-    rows = db.session.execute(select(AttemptQuestion, QuizAttempt.quiz_slug)
+    """Per attempt id, what the person answered to each question drawn (attempts not submitted too,
+    without a grade)."""
+    rows = db.session.execute(select(AttemptQuestion, QuizAttempt.quiz_slug, QuizAttempt.state)
                               .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
                               .where(QuizAttempt.user_id == user_id)
                               .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position)).all()
     labels = true_false_labels()
     result: dict[int, list[Answer]] = {}
-    for row, slug in rows:
-        result.setdefault(row.attempt_id, []).append(_answer(row, quiz_bank().quiz(slug), locale, labels))
+    for row, slug, state in rows:
+        result.setdefault(row.attempt_id, []).append(
+            _answer(row, quiz_bank().quiz(slug), locale, labels, state is AttemptState.SUBMITTED))
     return {attempt_id: tuple(answers) for attempt_id, answers in result.items()}
+
+
+def _void_attempts(user_id: int, locale: str) -> list[records.AttemptLine]:
+    """The attempts left void when the quiz changed under them (the reports leave them out)."""
+    rows = db.session.execute(
+        select(QuizAttempt.quiz_slug, QuizAttempt.mode, QuizAttempt.state, QuizAttempt.started_at,
+               QuizAttempt.submitted_at, QuizAttempt.score, QuizAttempt.passed, QuizAttempt.id)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.state == AttemptState.VOID))
+    return [records.AttemptLine(records._quiz_title(r.quiz_slug, locale), r.mode, r.state, r.started_at,
+                                r.submitted_at, None, None, r.id) for r in rows]
 
 
 def _workshops(user_id: int, locale: str) -> list[WorkshopPlace]:
@@ -221,20 +250,44 @@ def _own_details(details: dict, user_id: int) -> dict:
     return kept
 
 
-def _events(user_id: int) -> list[Event]:
-    """Audit events by the person or about them (their account, certificates, registrations, record
-    exports, and cohort changes that name them), oldest first; the details only of those about them."""
-    subjects = _about(user_id)
-    rows = db.session.scalars(select(AuditEvent).where(or_(
-        AuditEvent.actor_id == user_id, AuditEvent.subject.in_(subjects),
-        AuditEvent.subject.startswith("cohort:"))).order_by(AuditEvent.created_at, AuditEvent.id))
-    events = []
-    for e in rows:
-        about = e.subject in subjects or _mentions(e.details or {}, user_id)
-        if about or e.actor_id == user_id:  # what the person did to others: what and when only
-            events.append(Event(e.created_at, e.action, e.subject, e.actor_id == user_id,
-                                _own_details(e.details or {}, user_id) if about else {}))
-    return events
+def _may_name(user_id: int):
+    """Narrows the cohort events to those whose details may name the person in user_id or user_ids
+    (as json.dumps writes them); _mentions then checks exactly."""
+    text = cast(AuditEvent.details, Text)
+    forms = (f'"user_id": {user_id}}}', f'"user_id": {user_id},', f"[{user_id}]", f"[{user_id},",
+             f" {user_id},", f" {user_id}]")
+    return AuditEvent.subject.startswith("cohort:") & or_(*(text.contains(form) for form in forms))
+
+
+def _events(user_id: int, subjects: list[str]) -> list[Event]:
+    """Audit events about the person (their account, certificates, registrations, record exports, and
+    cohort changes that name them), by anyone, oldest first."""
+    rows = db.session.scalars(select(AuditEvent).where(or_(AuditEvent.subject.in_(subjects),
+                                                           _may_name(user_id)))
+                              .order_by(AuditEvent.created_at, AuditEvent.id))
+    return [Event(e.created_at, e.action, e.subject, e.actor_id == user_id,
+                  _own_details(e.details or {}, user_id))
+            for e in rows if e.subject in subjects or _mentions(e.details or {}, user_id)]
+
+
+def _month(column):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _actions_on_others(user_id: int, subjects: list[str], events: list[Event]) -> list[ActionCount]:
+    """What the person did to others, counted per month and action: what and when, never to whom."""
+    month = _month(AuditEvent.created_at)
+    rows = db.session.execute(select(month, AuditEvent.action, func.count())
+                              .where(AuditEvent.actor_id == user_id, AuditEvent.subject.not_in(subjects))
+                              .group_by(month, AuditEvent.action).order_by(month, AuditEvent.action))
+    counts = {(row[0], row[1]): row[2] for row in rows}
+    for event in events:  # a cohort change that names the person is listed among the events
+        key = (f"{event.created_at:%Y-%m}", event.action)
+        if event.by_me and event.subject not in subjects and key in counts:
+            counts[key] -= 1
+    return [ActionCount(month, action, count) for (month, action), count in counts.items() if count]
 
 
 def _messages(user_id: int) -> list[Message]:
@@ -255,10 +308,15 @@ def own_record(user_id: int, now: datetime, locale: str) -> OwnRecord:
     """Everything stored about the person, for the person."""
     shared = records.record(user_id, None, now, locale)
     answers = _answers(user_id, locale)
+    lines = sorted(shared.attempts + _void_attempts(user_id, locale),
+                   key=lambda line: (line.started_at, line.id), reverse=True)
+    subjects = _about(user_id)
+    events = _events(user_id, subjects)
     return OwnRecord(_account(user_id, shared.person.roles), shared.modules,
-                     [Attempt(line, answers.get(line.id, ())) for line in shared.attempts],
+                     [Attempt(line, answers.get(line.id, ())) for line in lines],
                      _workshops(user_id, locale), _needs(user_id, locale), shared.certificates,
-                     shared.assignments, _events(user_id), _messages(user_id), _log_ins(user_id))
+                     shared.assignments, events, _actions_on_others(user_id, subjects, events),
+                     _messages(user_id), _log_ins(user_id))
 
 
 def _plain(value):

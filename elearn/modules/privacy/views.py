@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -31,8 +41,11 @@ bp = Blueprint("privacy", __name__, template_folder="templates")
 @login_required
 def own_record():
     data = records.own_record(current_user.id, utcnow(), str(get_locale()))
-    return render_template("privacy/record.html", record=data, labels=LABELS, role_labels=ROLE_LABELS,
-                           need_labels=NEED_STATUS_LABELS, now=utcnow())
+    response = make_response(render_template("privacy/record.html", record=data, labels=LABELS,
+                                             role_labels=ROLE_LABELS, need_labels=NEED_STATUS_LABELS,
+                                             now=utcnow()))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/account/record.json")

@@ -8,13 +8,19 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from elearn.clock import utcnow
 from elearn.extensions import db
+from elearn.modules.assignments.models import Cohort
 from elearn.modules.audit.models import AuditEvent
+from elearn.modules.audit.services import record
 from elearn.modules.auth.models import User
+from elearn.modules.privacy.record import own_record
+from elearn.modules.quizzes.models import AttemptMode
+from elearn.statements import counting
 from tests.modules.privacy.conftest import EMAIL, FEEDBACK, NAME, NEED, WORK_EMAIL, WORK_PHONE
 
 SECTIONS = {"account", "modules", "attempts", "workshops", "needs", "certificates", "assignments",
-            "events", "messages", "log_ins"}
+            "events", "actions_on_others", "messages", "log_ins"}
 
 
 def download(client, auth, user_id: int, logged_in: bool = False) -> dict:
@@ -93,10 +99,77 @@ def test_logged_out_people_are_sent_to_log_in(client):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+@pytest.mark.both_databases
 def test_a_coordinators_record_shows_what_they_did_but_not_to_whom(client, auth, leaver, coordinator):
     document = download(client, auth, coordinator.id)
-    mine = [e for e in document["events"] if e["by_me"]]
-    assert {"workshop.attended", "user.note"} <= {e["action"] for e in mine}
+    assert {"workshop.attended", "user.note"} <= {a["action"] for a in document["actions_on_others"]}
+    month = f"{utcnow():%Y-%m}"
+    assert {"month": month, "action": "user.note", "count": 1} in document["actions_on_others"]
     text = json.dumps(document, ensure_ascii=False)
     assert NAME not in text and EMAIL not in text
+    assert f"user:{leaver.id}" not in text and f"registration:{leaver.registration_id}" not in text
+    assert all(e["subject"] in (f"user:{coordinator.id}", f"report:record-{coordinator.id}")
+               or e["subject"].startswith("cohort:") for e in document["events"])
     assert all(e["details"].get("user_id") in (None, coordinator.id) for e in document["events"])
+
+
+@pytest.mark.both_databases
+def test_the_record_reads_a_fixed_number_of_statements_and_counts_what_was_done_to_others(
+        app, leaver, coordinator, make_user, unit):
+    cohort = Cohort(name="Forår 2028", unit_id=unit.id)
+    db.session.add(cohort)
+    db.session.flush()
+    record(coordinator.id, "cohort.add_members", f"cohort:{cohort.id}", user_ids=[leaver.id, coordinator.id])
+    db.session.commit()
+
+    def reading():
+        with counting(db.engine) as log:
+            data = own_record(coordinator.id, utcnow(), "en")
+        return len(log.statements), data
+
+    statements, before = reading()
+    for i in range(40):
+        record(coordinator.id, "user.note", f"user:{leaver.id}", n=i)
+        record(leaver.id, "cohort.remove_member", f"cohort:{cohort.id}", user_id=leaver.id + 1000 + i)
+    db.session.commit()
+    after_statements, after = reading()
+    assert after_statements == statements
+    assert len(after.events) == len(before.events) and any(e.subject == f"cohort:{cohort.id}"
+                                                           for e in after.events)  # names them
+    notes = {(a.month, a.action): a.count for a in after.actions_on_others}
+    assert notes[(f"{utcnow():%Y-%m}", "user.note")] == 41
+    assert (f"{utcnow():%Y-%m}", "cohort.add_members") not in notes  # an event about them, not counted
+
+
+def test_unsubmitted_and_void_attempts_show_their_answers_ungraded(client, auth, leaver):
+    from werkzeug.datastructures import MultiDict
+
+    from elearn.modules.courses.services import catalogue
+    from elearn.modules.quizzes import answers, submission
+    from elearn.modules.quizzes import services as quizzes
+    from elearn.modules.quizzes.models import AttemptState, QuizAttempt
+    from tests.modules.quizzes.conftest import right_answer_form
+
+    quiz, module = quizzes.quiz_bank().quiz("second-steps"), catalogue().module("second-steps")
+    ids = []
+    for _ in range(2):
+        attempt = quizzes.start_attempt(leaver.id, quiz, module, AttemptMode.REFRESHER, utcnow())
+        rows = quizzes.questions_of(attempt)
+        form = MultiDict(right_answer_form(attempt, rows, quiz, ()))
+        submission.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index), utcnow())
+        ids.append(attempt.id)
+        attempt.state = AttemptState.VOID  # the second one is left in progress below
+        db.session.commit()
+    db.session.get(QuizAttempt, ids[1]).state = AttemptState.IN_PROGRESS
+    db.session.commit()
+    document = download(client, auth, leaver.id)
+    attempts = {a["id"]: a for a in document["attempts"]}
+    assert attempts[ids[0]]["state"] == "void" and attempts[ids[1]]["state"] == "in-progress"
+    for attempt_id in ids:
+        states = {answer["state"] for answer in attempts[attempt_id]["answers"]}
+        assert states == {"not-graded"}
+        assert all(answer["score"] is None for answer in attempts[attempt_id]["answers"])
+    assert attempts[leaver.attempt_id]["answers"][0]["state"] == "correct"
+    response = client.get("/account/record")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "Not graded: the attempt was not submitted." in response.get_data(as_text=True)
