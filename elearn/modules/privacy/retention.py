@@ -56,11 +56,12 @@ def _cutoff(now: datetime, days: int) -> datetime | None:
 
 
 def _old_attempt_ids(cutoff: datetime, after: int, limit: int) -> list[int]:
-    """Ids above `after` of finished attempts older than cutoff that still hold answers: submitted
-    ones by their submission, void ones (never submitted) by their start. Walks the attempts by id,
-    probing each one's rows by their primary key, so every attempt is read once per run."""
+    """Ids above `after` of attempts older than cutoff that still hold answers: submitted ones by
+    their submission, void and abandoned (still in progress) ones by their start. Walks the attempts by
+    id, probing each one's rows by their primary key, so every attempt is read once per run."""
     old = or_(and_(QuizAttempt.state == AttemptState.SUBMITTED, QuizAttempt.submitted_at < cutoff),
-              and_(QuizAttempt.state == AttemptState.VOID, QuizAttempt.started_at < cutoff))
+              and_(QuizAttempt.state.in_((AttemptState.VOID, AttemptState.IN_PROGRESS)),
+                   QuizAttempt.started_at < cutoff))
     answered = exists().where(AttemptQuestion.attempt_id == QuizAttempt.id,
                               AttemptQuestion.answer.is_not(None))
     chosen = exists().where(AttemptChoice.attempt_id == QuizAttempt.id)

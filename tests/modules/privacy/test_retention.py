@@ -16,7 +16,13 @@ from elearn.modules.audit.models import AuditEvent
 from elearn.modules.audit.services import record
 from elearn.modules.privacy import retention
 from elearn.modules.quizzes import analysis
-from elearn.modules.quizzes.models import AttemptChoice, AttemptQuestion, QuizAttempt
+from elearn.modules.quizzes.models import (
+    AttemptChoice,
+    AttemptMode,
+    AttemptQuestion,
+    AttemptState,
+    QuizAttempt,
+)
 from elearn.modules.quizzes.pages import true_false_labels
 from elearn.modules.quizzes.services import quiz_bank
 from elearn.modules.workshops.models import Feedback
@@ -78,6 +84,37 @@ def test_retention_removes_exactly_the_old_rows_and_keeps_scores(app, history):
     again = retention.run(utcnow(), PERIODS, checkpoint=db.session.commit)
     assert again == retention.Report()
     assert count(AuditEvent) == 2  # an empty run records nothing
+
+
+def _unsubmitted_attempt(user_id: int) -> int:
+    """An attempt answered and left in progress, as an abandoned one is."""
+    from werkzeug.datastructures import MultiDict
+
+    from elearn.modules.courses.services import catalogue
+    from elearn.modules.quizzes import answers, submission
+    from elearn.modules.quizzes import services as quizzes
+    from tests.modules.quizzes.conftest import right_answer_form
+
+    quiz, module = quiz_bank().quiz("second-steps"), catalogue().module("second-steps")
+    attempt = quizzes.start_attempt(user_id, quiz, module, AttemptMode.GRADED, utcnow())
+    rows = quizzes.questions_of(attempt)
+    form = MultiDict(right_answer_form(attempt, rows, quiz, ()))
+    submission.save_answers(attempt, rows, answers.parse(form, attempt.seed, rows, quiz.index), utcnow())
+    db.session.commit()
+    return attempt.id
+
+
+@pytest.mark.both_databases
+def test_abandoned_attempts_in_progress_lose_their_answers_by_their_start(app, history, make_user, unit):
+    abandoned, open_ = _unsubmitted_attempt(make_user(unit=unit).id), _unsubmitted_attempt(
+        make_user(unit=unit).id)
+    assert answers_of(abandoned)[0] and answers_of(open_)[0]
+    age(QuizAttempt, "started_at", [abandoned], 400)
+    age(QuizAttempt, "started_at", [open_], 300)
+    report = retention.run(utcnow(), PERIODS, checkpoint=db.session.commit)
+    assert report.attempts == 2  # the submitted one from history and the abandoned one
+    assert answers_of(abandoned) == (0, 0) and answers_of(open_)[0]
+    assert db.session.get(QuizAttempt, abandoned).state == AttemptState.IN_PROGRESS
 
 
 def test_zero_keeps_everything(app, history):
