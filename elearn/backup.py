@@ -77,13 +77,19 @@ def default_path(folder: Path, kind: str, now: datetime | None = None) -> Path:
     return folder / f"elearn-{stamp}{SUFFIXES[kind]}"
 
 
+def partial_path(target: Path) -> Path:
+    """The hidden file a backup is written to before it is complete (deploy/elearn.cron removes one
+    left by a run that was killed)."""
+    return target.with_name(f".{target.name}.partial")
+
+
 def back_up(url: str | URL, output: Path | None, backups_folder: Path, pg_bin: str | None = None) -> Backup:
     """Write a checked backup of the database at url to output (a file or a folder; default: a
     time-stamped file in backups_folder), readable by its owner only."""
     started = time.monotonic()
     kind = kind_of_url(url)
     target = _target(output, backups_folder, kind)
-    partial = target.with_name(f".{target.name}.partial")
+    partial = partial_path(target)
     _create_private(partial)
     try:
         if kind == "sqlite":
