@@ -25,3 +25,15 @@ def test_every_page_links_to_it_in_the_footer(client, auth, make_user):
     auth.login(make_user())
     page = client.get("/privacy").get_data(as_text=True)
     assert 'href="/account/record"' in page
+
+
+def test_the_backups_row_gives_the_cron_files_rotation(client):
+    import re
+    from pathlib import Path
+
+    cron = (Path(__file__).resolve().parents[3] / "deploy" / "elearn.cron").read_text()
+    days = re.search(r"-name 'elearn-\*' -mtime \+(\d+) -delete", cron).group(1)
+    page = client.get("/privacy").get_data(as_text=True)
+    row = page[page.index('<tr id="backups">'):]
+    row = row[:row.index("</tr>")]
+    assert f"{days} days" in row and "anonymised" in row
