@@ -43,6 +43,11 @@ def _two_factor_on(user: User) -> bool:
     return twofactor.is_on(user)
 
 
+@bp.app_template_global("two_factor_locked")
+def _two_factor_locked(user: User) -> bool:
+    return twofactor.is_locked(user)
+
+
 def _held_user_key() -> str:
     return f"two-factor:{held_user_id() or request.remote_addr}"
 

@@ -478,6 +478,10 @@ def test_the_code_step_counts_wrong_codes_and_says_when_it_is_locked(client, aut
     assert page.status_code == 403 and "ask an administrator" in page.get_data(as_text=True)
     assert code_step(auth, totp.now()).status_code == 403
     assert client.get("/account").status_code == 302
+    admin = make_user(Role.ADMIN)
+    auth.login(admin)
+    assert "Locked after too many wrong codes" in client.get(f"/admin/users/{user.id}").get_data(
+        as_text=True)
 
 
 def test_the_person_is_mailed_when_two_factor_goes_on_off_or_is_reset(client, auth, make_user):
