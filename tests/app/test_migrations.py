@@ -41,3 +41,28 @@ def test_serve_refuses_an_unmigrated_database(tmp_path):
     result = app.test_cli_runner().invoke(args=["serve"])
     assert result.exit_code != 0
     assert "elearn db upgrade" in result.output
+
+
+@pytest.mark.parametrize("where", ["behind", "ahead"])
+def test_a_database_behind_or_ahead_of_the_code_is_refused_with_the_right_advice(app, where):
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from elearn.dbstatus import alembic_config, pending_migration
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision(head).down_revision
+    revision = previous if where == "behind" else "f00dfeedbeef"
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    try:
+        problem = pending_migration()
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+    if where == "behind":
+        assert problem.endswith("is not up to date. Run `elearn db upgrade` first.")
+    else:
+        assert "upgraded by a newer release" in problem and "f00dfeedbeef" in problem
+        assert "deploy the newer release's code" in problem and "Run `elearn db upgrade`" not in problem
+    assert pending_migration() is None
