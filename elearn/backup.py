@@ -21,7 +21,7 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
@@ -31,8 +31,6 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 SUFFIXES = {"sqlite": ".sqlite", "postgresql": ".dump"}
 PG_BIN_FALLBACK = Path("/usr/lib/postgresql/15/bin")
-#: How long a PostgreSQL restore waits for a table the site still holds before giving up.
-PG_LOCK_TIMEOUT = "30s"
 
 
 class BackupError(RuntimeError):
@@ -331,12 +329,31 @@ def _pg_restore(url: URL, path: Path, pg_bin: str | None) -> str:
             f"The database has tables the backup does not ({', '.join(sorted(newer))}): it was upgraded "
             "after the backup was made. Restore into an empty database instead (e.g. dropdb and "
             "createdb it, as its owner), then run `elearn restore` again.")
+    others = _other_sessions(url)
+    if others:
+        raise BackupError(
+            f"{len(others)} other connection(s) to the database are open ({', '.join(others)}): stop "
+            "every app instance and job that uses it (on every app server), then run the restore again.")
     connection, environment = _libpq(url)
-    environment["PGOPTIONS"] = f"{environment.get('PGOPTIONS', '')} -c lock_timeout={PG_LOCK_TIMEOUT}"
     _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
           "--no-password", f"--dbname={connection}", str(path)], environment,
          "pg_restore (nothing was changed)")
     return revision
+
+
+def _other_sessions(url: URL) -> list[str]:
+    """Who else is connected to the database: pg_restore would wait for their locks for ever (a dump
+    sets lock_timeout to 0), and a running site would write into the restored database."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(text(
+                "SELECT coalesce(nullif(application_name, ''), 'a program') || ' (' || coalesce(usename, '?')"
+                " || coalesce(' from ' || host(client_addr), '') || ')' FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND coalesce(backend_type, 'client backend') = 'client backend' ORDER BY pid")))
+    finally:
+        engine.dispose()
 
 
 def _live_tables(url: URL) -> set[str]:

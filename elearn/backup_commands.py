@@ -45,6 +45,7 @@ def restore_command(path: Path, yes: bool):
             f"Restoring replaces everything in the database {url.render_as_string(hide_password=True)} "
             f"with the contents of {path}; whatever changed since that backup is lost. Stop the site, "
             "then run the command again with --yes.")
+    db.engine.dispose()  # this command's own connections are not "other connections"
     try:
         restored = backups.restore(url, path, current_app.config.get("PG_BIN"))
     except backups.BackupError as error:

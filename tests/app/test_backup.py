@@ -255,6 +255,7 @@ def test_a_pg_restore_refuses_a_database_newer_than_the_backup(app, make_user, t
     db.session.execute(text("CREATE TABLE later_feature (id integer)"))
     make_user(name="Bo Later")
     db.session.remove()
+    db.engine.dispose()
     with pytest.raises(backups.BackupError, match="later_feature"):
         backups.restore(db.engine.url, path)
     assert _names() == ["Anna Holm", "Bo Later"]
@@ -290,3 +291,20 @@ def test_a_sqlite_restore_is_seen_by_a_connection_left_open(app, make_user, tmp_
     finally:
         open_connection.close()
     assert _names() == ["Anna Holm"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_pg_restore_refuses_while_the_site_is_connected(app, make_user, tmp_path):
+    make_user(name="Anna Holm")
+    path = _backup_file(tmp_path)
+    make_user(name="Bo Later")
+    db.session.remove()
+    db.engine.dispose()
+    site = create_engine(db.engine.url.update_query_dict({"application_name": "gunicorn"}),
+                         poolclass=NullPool)
+    with site.connect() as connection:
+        connection.execute(select(func.count()).select_from(User))  # holds a lock on user
+        with pytest.raises(backups.BackupError, match=r"1 other connection\(s\).*gunicorn \(postgres"):
+            backups.restore(db.engine.url, path)
+    site.dispose()
+    assert _names() == ["Anna Holm", "Bo Later"]
