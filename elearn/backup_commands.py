@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -52,3 +53,14 @@ def restore_command(path: Path, yes: bool):
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored {path} (schema version {restored.revision}) in {restored.seconds:.1f} s.")
     click.echo(restored.advice or "The schema is current: the site can be started.")
+    click.echo(reanonymise_reminder(path))
+
+
+def reanonymise_reminder(path: Path) -> str:
+    """Anonymisations done after the backup was made are undone by the restore: they must be done
+    again. The application log names each one (by id alone)."""
+    made = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M")
+    return (f"Accounts anonymised after this backup was made (about {made} UTC) have their names and "
+            "addresses back: anonymise them again. Each anonymisation is logged as 'user anonymised "
+            f"id=<id>'; on every app server: journalctl -u 'elearn@*' --since '{made} UTC' -o cat "
+            "| grep 'user anonymised id='")
