@@ -164,7 +164,7 @@ def test_the_commands_log_through_the_same_handler(sqlite_template, tmp_path, mo
     monkeypatch.setenv("ELEARN_DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.setenv("ELEARN_LOG_FORMAT", "json")
     monkeypatch.setenv("ELEARN_SECRET_KEY", "cli-test-secret")
-    result = CliRunner().invoke(main, ["outbox", "send"])
+    result = CliRunner().invoke(main, ["certification", "run"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     assert any(line["logger"] == "elearn.content" and line["request_id"] is None for line in lines)
