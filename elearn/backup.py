@@ -285,9 +285,15 @@ def _run(command: list[str], environment: dict[str, str], what: str) -> str:
     except OSError as error:
         raise BackupError(f"{what} could not start {command[0]}: {error.strerror}.") from error
     if result.returncode != 0:
-        detail = result.stderr.strip() or f"exit status {result.returncode}"
-        raise BackupError(f"{what} failed: {detail}")
+        raise BackupError(f"{what} failed: {error_line(result.stderr) or f'exit status {result.returncode}'}")
     return result.stdout
+
+
+def error_line(output: str) -> str:
+    """The first line of output that reports an error, alone: the lines after it (DETAIL, CONTEXT, the
+    command) can quote rows of the database, which hold personal data."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return next((line for line in lines if "error:" in line.lower()), lines[0] if lines else "")
 
 
 def _pg_dump(url: URL, partial: Path, pg_dump: str) -> str:
@@ -335,8 +341,8 @@ def _pg_restore(url: URL, path: Path, pg_bin: str | None) -> str:
             f"{len(others)} other connection(s) to the database are open ({', '.join(others)}): stop "
             "every app instance and job that uses it (on every app server), then run the restore again.")
     connection, environment = _libpq(url)
-    _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-          "--no-password", f"--dbname={connection}", str(path)], environment,
+    _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
+          "--exit-on-error", "--no-password", f"--dbname={connection}", str(path)], environment,
          "pg_restore (nothing was changed)")
     return revision
 
