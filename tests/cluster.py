@@ -185,12 +185,16 @@ def elearn_command(env: dict, *args: str, timeout: float = 120) -> subprocess.Co
                           timeout=timeout, check=False)
 
 
-def elearn_commands(env: dict, runs: list[tuple[str, ...]], timeout: float = 120) -> list[
-        subprocess.CompletedProcess]:
+def elearn_commands(env: dict, runs: list[tuple[str, ...]], timeout: float = 120,
+                    gate: Gate | None = None) -> list[subprocess.CompletedProcess]:
     """Start every run of the `elearn` console script at once (as several machines' cron would) and
-    wait for all; their results in the order given."""
+    wait for all; their results in the order given. With a gate (held from before the start), the
+    runs are let through it only once every one of them is waiting at it: they then provably work
+    at the same time."""
     processes = [subprocess.Popen([str(ELEARN), *args], cwd=PROJECT, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for args in runs]
+    if gate is not None:
+        gate.open_when_waiting(processes)
     results = []
     for args, process in zip(runs, processes, strict=True):
         try:
@@ -201,6 +205,44 @@ def elearn_commands(env: dict, runs: list[tuple[str, ...]], timeout: float = 120
         results.append(subprocess.CompletedProcess([str(ELEARN), *args], process.returncode, stdout,
                                                    stderr))
     return results
+
+
+class Gate:
+    """A PostgreSQL lock the test holds in its own transaction (e.g. LOCK TABLE … or
+    pg_advisory_xact_lock) that the commands block on; `waiting` counts, from pg_locks, the other
+    backends waiting for it. open_when_waiting releases it once `expected` of them wait, and records
+    how many did (`seen`)."""
+
+    def __init__(self, engine, hold: list[str], waiting: str, expected: int, timeout: float = 90):
+        self.engine, self.hold, self.waiting, self.expected, self.timeout = (engine, hold, waiting,
+                                                                             expected, timeout)
+        self.seen = 0
+        self.connection = None
+
+    def __enter__(self) -> Gate:
+        from sqlalchemy import text
+
+        self.connection = self.engine.connect()
+        for statement in self.hold:
+            self.connection.execute(text(statement))
+        return self
+
+    def open_when_waiting(self, processes: list[subprocess.Popen]) -> None:
+        from sqlalchemy import text
+
+        deadline = time.monotonic() + self.timeout
+        with self.engine.connect() as probe:
+            while time.monotonic() < deadline and all(p.poll() is None for p in processes):
+                self.seen = probe.execute(text(self.waiting)).scalar_one()
+                probe.commit()
+                if self.seen >= self.expected:
+                    break
+                time.sleep(0.1)
+        self.connection.rollback()
+
+    def __exit__(self, *exc) -> None:
+        self.connection.rollback()
+        self.connection.close()
 
 
 def start_instances(count: int, env: dict, logs: Path, workers: int = 2,

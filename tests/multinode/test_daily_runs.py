@@ -18,12 +18,17 @@ from elearn.modules.certification.models import CertificateAward, CertificateRem
 from elearn.modules.certification.services import new_number
 from elearn.modules.units.models import UnitKind
 from elearn.modules.units.services import create_unit
-from tests.cluster import elearn_commands
+from tests.cluster import Gate, elearn_commands
 from tests.modules.certification.conftest import PATH, certify
 
 pytestmark = pytest.mark.multinode
 
 ELIGIBLE, EXPIRING, ASSIGNED = 3, 3, 4
+#: The test holds these tables until every run is waiting for them, so the runs overlap for certain.
+GATED = ("certificate_award", "assignment")
+#: Runs waiting for a lock: at the gate, or behind another run that holds rows it needs.
+WAITING = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+           "AND wait_event_type = 'Lock'")
 
 
 def _people(prefix: str, count: int, unit) -> list:
@@ -86,9 +91,12 @@ def test_daily_runs_on_two_instances_at_once_send_everything_once(cluster, seede
     assigned, to_unit, to_person = _assigned(team)
     since = utcnow()
 
-    runs = elearn_commands(cluster.env, [("certification", "run"), ("assignments", "run")] * 2)
+    with Gate(db.engine, [f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE" for table in GATED],
+              WAITING, expected=4) as gate:
+        runs = elearn_commands(cluster.env, [("certification", "run"), ("assignments", "run")] * 2, gate=gate)
     for run in runs:
         assert run.returncode == 0, run.stdout + run.stderr
+    assert gate.seen == 4  # all four were waiting at once, so their work overlapped
     certification, assignments = runs[0::2], runs[1::2]
     assert _total(certification, r"(\d+) issued") == ELIGIBLE
     assert _total(certification, r"(\d+) reminders queued") == EXPIRING

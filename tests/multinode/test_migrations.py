@@ -2,18 +2,24 @@
 refuses a database behind its migrations, and upgrades started on two machines at once, or one
 after the other, leave one correct schema."""
 
+import re
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from elearn import create_app
 from elearn.dbstatus import pending_migration
 from elearn.extensions import db
-from tests.cluster import AppInstance, elearn_commands, free_port
+from tests.cluster import PROJECT, AppInstance, Gate, elearn_commands, free_port
 from tests.conftest import BASE_CONFIG
 
 pytestmark = pytest.mark.multinode
 
 BEHIND = "is not up to date. Run `elearn db upgrade` first."
+#: The advisory lock `elearn db upgrade` takes (migrations/env.py, which cannot be imported outside Alembic).
+MIGRATION_LOCK_KEY = int(re.search(r"^MIGRATION_LOCK_KEY = ([\d_]+)$", (PROJECT / "migrations" / "env.py")
+                                   .read_text(), re.MULTILINE).group(1))
 
 
 @pytest.fixture
@@ -46,10 +52,20 @@ def test_an_instance_refuses_a_database_behind_its_migrations(cluster, empty_dat
 
 def test_upgrades_at_the_same_time_and_one_after_the_other_are_safe(cluster, empty_database):
     """The two take turns (migrations/env.py's lock): whichever comes second, at the same moment or
-    after, finds the schema current and has nothing to do."""
+    after, finds the schema current and has nothing to do. The test holds that lock until both wait
+    for it, so they provably ran at the same time."""
     env = {**cluster.env, "ELEARN_DATABASE_URL": empty_database}
-    runs = elearn_commands(env, [("db", "upgrade")] * 2)
+    engine = create_engine(empty_database, poolclass=NullPool)
+    waiting = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "  # noqa: S608
+               f"AND objid = {MIGRATION_LOCK_KEY & 0xFFFFFFFF}")  # an int constant
+    hold = [f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"]
+    try:
+        with Gate(engine, hold, waiting, expected=2) as gate:
+            runs = elearn_commands(env, [("db", "upgrade")] * 2, gate=gate)
+    finally:
+        engine.dispose()
     for run in runs:
         assert run.returncode == 0, run.stderr
+    assert gate.seen == 2  # both were at the lock at the same moment
     assert sorted("Running upgrade" in run.stderr for run in runs) == [False, True]
     assert _schema_is_current(empty_database)
