@@ -117,6 +117,8 @@ def reset_two_factor(email: str):
     user = accounts.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account has the e-mail address {email}.")
+    if user.anonymised_at is not None:
+        raise click.ClickException(f"{user.email} is an anonymised account, which cannot be changed.")
     was_on = twofactor.is_on(user)
     twofactor.reset(None, user)
     db.session.commit()

@@ -244,3 +244,12 @@ def test_an_anonymised_account_cannot_be_changed_or_activated(client, auth, admi
     db.session.expire_all()
     user = db.session.get(User, leaver.id)
     assert (user.name, user.active) == (f"Anonymised person #{leaver.id}", False)
+
+
+def test_the_two_factor_reset_command_refuses_an_anonymised_account(app, runner, admin, leaver):
+    leavers.anonymise(admin, db.session.get(User, leaver.id), EMAIL, utcnow())
+    db.session.commit()
+    result = runner.invoke(args=["users", "reset-2fa", f"anonymised-{leaver.id}@anonymised.invalid"])
+    assert result.exit_code == 1 and "anonymised account" in result.output
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.user_id == leaver.id, OutboxMessage.status == "pending")) == 0
