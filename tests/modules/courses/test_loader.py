@@ -154,9 +154,8 @@ def test_command_line_apps_load_the_content_only_when_a_command_needs_it(content
     monkeypatch.setenv("ELEARN_CONTENT_DIR", str(content))
     monkeypatch.setenv("ELEARN_DATABASE_URL", f"sqlite:///{database}")
     app = create_app(defer_content=True)
-    with app.app_context():
-        with pytest.raises(ContentError, match="nothing.png' does not exist"):
-            catalogue()
+    with app.app_context(), pytest.raises(ContentError, match="nothing.png' does not exist"):
+        catalogue()
     assert CliRunner().invoke(main, ["outbox", "send"]).exit_code == 0
     result = CliRunner().invoke(main, ["serve", "--port", "1"])
     assert result.exit_code != 0
