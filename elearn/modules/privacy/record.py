@@ -198,7 +198,7 @@ def _void_attempts(user_id: int, locale: str) -> list[records.AttemptLine]:
         select(QuizAttempt.quiz_slug, QuizAttempt.mode, QuizAttempt.state, QuizAttempt.started_at,
                QuizAttempt.submitted_at, QuizAttempt.score, QuizAttempt.passed, QuizAttempt.id)
         .where(QuizAttempt.user_id == user_id, QuizAttempt.state == AttemptState.VOID))
-    return [records.AttemptLine(records._quiz_title(r.quiz_slug, locale), r.mode, r.state, r.started_at,
+    return [records.AttemptLine(records.quiz_title(r.quiz_slug, locale), r.mode, r.state, r.started_at,
                                 r.submitted_at, None, None, r.id) for r in rows]
 
 

@@ -142,7 +142,7 @@ def _modules(user_id: int, locale: str) -> list[ModuleLine]:
     return lines
 
 
-def _quiz_title(slug: str, locale: str) -> str:
+def quiz_title(slug: str, locale: str) -> str:
     quiz = quiz_bank().quiz(slug)
     return quiz.title(locale).striptags() if quiz else slug
 
@@ -155,7 +155,7 @@ def _attempts(user_id: int, locale: str) -> list[AttemptLine]:
                QuizAttempt.submitted_at, QuizAttempt.score, QuizAttempt.passed, QuizAttempt.id)
         .where(QuizAttempt.user_id == user_id, QuizAttempt.state != AttemptState.VOID)
         .order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc()))
-    return [AttemptLine(_quiz_title(r.quiz_slug, locale), r.mode, r.state, r.started_at, r.submitted_at,
+    return [AttemptLine(quiz_title(r.quiz_slug, locale), r.mode, r.state, r.started_at, r.submitted_at,
                         r.score, r.passed, r.id) for r in rows]
 
 
